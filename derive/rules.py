@@ -1,0 +1,98 @@
+"""Rule tables: each activation and loss as SymPy expressions, kept apart from the logic.
+
+An activation maps one pre-activation ``a`` to ``z``; softmax, the one vector activation,
+maps a whole layer and is handled by the model. A loss is a sum over outputs of ``term(z, y)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+a, z, y = sp.symbols("a z y", real=True)
+
+
+@dataclass(frozen=True)
+class ActivationRule:
+    name: str
+    forward: sp.Expr  # z as a function of a, the textbook form
+    derivative: sp.Expr  # dz/da written with a and z, as the kernels compute it
+    stable: sp.Expr  # the form the kernels evaluate, equal to ``forward``
+    latex_name: str
+
+
+def leaky_relu(alpha: sp.Rational) -> ActivationRule:
+    return ActivationRule(
+        name="leaky_relu",
+        forward=sp.Max(a, alpha * a),
+        derivative=alpha + (1 - alpha) * sp.Heaviside(a, 0),
+        stable=sp.Max(a, alpha * a),
+        latex_name=r"\operatorname{lrelu}",
+    )
+
+
+ELEMENTWISE = {
+    "relu": ActivationRule(
+        name="relu",
+        forward=sp.Max(0, a),
+        derivative=sp.Heaviside(a, 0),
+        stable=sp.Max(0, a),
+        latex_name=r"\operatorname{relu}",
+    ),
+    "sigmoid": ActivationRule(
+        name="sigmoid",
+        forward=1 / (1 + sp.exp(-a)),
+        derivative=z * (1 - z),
+        # tanh never overflows, where exp(-a) does for large negative a.
+        stable=(1 + sp.tanh(a / 2)) / 2,
+        latex_name=r"\sigma",
+    ),
+    "tanh": ActivationRule(
+        name="tanh",
+        forward=sp.tanh(a),
+        derivative=1 - z**2,
+        stable=sp.tanh(a),
+        latex_name=r"\tanh",
+    ),
+    "softplus": ActivationRule(
+        name="softplus",
+        forward=sp.log(1 + sp.exp(a)),
+        derivative=(1 + sp.tanh(a / 2)) / 2,
+        # log(1 + e^a) = max(a, 0) + log(1 + e^-|a|), whose exp cannot overflow.
+        stable=sp.Max(a, 0) + sp.log(1 + sp.exp(-sp.Abs(a))),
+        latex_name=r"\operatorname{softplus}",
+    ),
+    "identity": ActivationRule(
+        name="identity",
+        forward=a,
+        derivative=sp.Integer(1),
+        stable=a,
+        latex_name=r"\operatorname{id}",
+    ),
+}
+
+
+def activation_rule(name: str, alpha: float = 0.01) -> ActivationRule:
+    """The rule for an elementwise activation; softmax has none (it is not elementwise)."""
+    if name == "leaky_relu":
+        return leaky_relu(sp.Rational(str(alpha)))
+    return ELEMENTWISE[name]
+
+
+@dataclass(frozen=True)
+class LossRule:
+    name: str
+    term: sp.Expr  # the per-output term of L in z and y; L = sum_k term(z_k, y_k)
+    latex_name: str
+
+
+LOSSES = {
+    "cross_entropy": LossRule("cross_entropy", -y * sp.log(z), "cross-entropy"),
+    "binary_cross_entropy": LossRule(
+        "binary_cross_entropy",
+        -(y * sp.log(z) + (1 - y) * sp.log(1 - z)),
+        "binary cross-entropy",
+    ),
+    "mse": LossRule("mse", (z - y) ** 2 / 2, "squared error"),
+}
