@@ -96,3 +96,34 @@ LOSSES = {
     ),
     "mse": LossRule("mse", (z - y) ** 2 / 2, "squared error"),
 }
+
+
+dz = sp.Symbol("delta_z", real=True)
+log_z = sp.Symbol("log_z", real=True)  # ln z, computed without forming z where it can round to 0
+log_one_minus_z = sp.Symbol("log_one_minus_z", real=True)  # ln(1 - z), likewise
+y_sum = sp.Symbol("y_sum", real=True)  # sum_k y_k over a sample's labels
+
+
+def backward_form(rule: ActivationRule) -> sp.Expr:
+    """delta_a = delta_z * dz/da, as the kernels compute it (leaky ReLU keeps one select)."""
+    if rule.name == "leaky_relu":
+        alpha = rule.derivative.subs(sp.Heaviside(a, 0), 0)
+        return sp.Piecewise((dz, a > 0), (alpha * dz, True))
+    return dz * rule.derivative
+
+
+def output_delta(rule: ActivationRule, loss: LossRule) -> sp.Expr:
+    """delta_a of an elementwise output unit, dL/dz * dz/da simplified by SymPy."""
+    gradient = sp.diff(loss.term, z)
+    if rule.derivative.has(sp.Heaviside):
+        return backward_form(rule).subs(dz, sp.factor(gradient))
+    return sp.factor(sp.cancel(gradient * rule.derivative))
+
+
+def stable_loss_term(activation: str, loss: LossRule) -> sp.Expr:
+    """The loss term with ln z written through ``log_z`` where that avoids ln 0."""
+    if activation == "sigmoid":
+        return loss.term.subs({sp.log(z): log_z, sp.log(1 - z): log_one_minus_z})
+    if activation == "softmax":
+        return loss.term.subs(sp.log(z), log_z)
+    return loss.term

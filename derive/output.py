@@ -1,0 +1,48 @@
+"""Writing output atomically: every file of a run lands, or none does.
+
+Each file goes to a temporary file beside its target first; only when all are written are
+they renamed into place, so a failure leaves what was on disk before exactly as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from derive.errors import BadInputError
+
+logger = logging.getLogger(__name__)
+
+
+def write_files(files: dict[Path, str]) -> None:
+    """Write ``{path: text}`` all together; raise BadInputError, touching nothing, on failure."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, text in files.items():
+            staged.append((stage(path, text), path))
+    except OSError as error:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        reason = error.strerror or str(error)
+        raise BadInputError(
+            f"{error.filename or 'output'}: cannot write ({reason}); nothing was changed"
+        ) from None
+    for temporary, path in staged:
+        os.replace(temporary, path)
+        logger.info("wrote %s", path)
+
+
+def stage(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o644)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
