@@ -39,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         "3 a step failed its proof.",
     )
     parser.add_argument("--version", action="version", version=f"derive {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log steps and timings")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log steps and timings"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     for name, summary in (
@@ -48,9 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
         ("kernels", "write kernels.py"),
     ):
         command = commands.add_parser(
-            name, help=summary, description=summary + ".", epilog=f"Example: {EXAMPLES[name]}"
+            name,
+            help=summary,
+            description=summary + ".",
+            epilog=f"Example: {EXAMPLES[name]}",
         )
-        command.add_argument("--spec", help="network spec (TOML); default: the seed network")
+        command.add_argument(
+            "--spec", help="network spec (TOML); default: the seed network"
+        )
         command.add_argument(
             "--out", default="generated", help="output folder (default: generated)"
         )
@@ -99,7 +106,9 @@ def run_generate(arguments: argparse.Namespace) -> int:
     for warning in spec.warnings:
         logger.warning("derive: warning: %s", warning)
     if arguments.max_scalar < 0:
-        raise BadInputError(f"--max-scalar must be 0 or more, got {arguments.max_scalar}")
+        raise BadInputError(
+            f"--max-scalar must be 0 or more, got {arguments.max_scalar}"
+        )
 
     derivation = derive(spec, arguments.max_scalar)
     logger.debug("derived %s in %.2f s", spec.describe(), time.perf_counter() - started)

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 
 from derive.model import Network
-from derive.spec import Layer, Spec
+from derive.spec import Spec
 from derive.verify import prove_step
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SCALAR = 100  # parameters up to which every scalar equation is written out
-INSTANCE_UNITS = 3  # width of the small instance on which a large network's rules are proved
+INSTANCE_UNITS = (
+    3  # width of the small instance on which a large network's rules are proved
+)
 
 
 @dataclass
@@ -76,7 +78,9 @@ def derive(spec: Spec, max_scalar: int = DEFAULT_MAX_SCALAR) -> Derivation:
         (e for section in sections for e in section.equations), start=1
     ):
         equation.number = number
-    logger.debug("proved %s in %.2f s", instance.describe(), time.perf_counter() - started)
+    logger.debug(
+        "proved %s in %.2f s", instance.describe(), time.perf_counter() - started
+    )
     return Derivation(spec, network, sections, complete, instance)
 
 
@@ -159,7 +163,9 @@ def forward_section(network: Network) -> Section:
 def layer_section(network: Network, l: int, known) -> Section:
     title = f"Layer {l}: {network.activation_name(l).replace('_', ' ')}"
     section = Section(title, l)
-    section.equations += [delta_z_equation(network, l, i, known) for i in network.units(l)]
+    section.equations += [
+        delta_z_equation(network, l, i, known) for i in network.units(l)
+    ]
     if l == network.depth:
         known.update({e.named: e.steps[-1] for e in section.equations})
     deltas_a = [delta_a_equation(network, l, j, known) for j in network.units(l)]
@@ -168,7 +174,9 @@ def layer_section(network: Network, l: int, known) -> Section:
     section.equations += deltas_a
 
     section.equations += [
-        weight_equation(network, l, i, j) for j in network.units(l) for i in network.units(l - 1)
+        weight_equation(network, l, i, j)
+        for j in network.units(l)
+        for i in network.units(l - 1)
     ]
     section.equations += [bias_equation(network, l, j) for j in network.units(l)]
     return section
@@ -182,23 +190,29 @@ def delta_z_equation(network: Network, l: int, i: int, known) -> Equation:
     else:
         above = network.units(l + 1)
         chain = [
-            sp.Derivative(network.pre_activation(l + 1, j), z) * network.delta_a(l + 1, j)
+            sp.Derivative(network.pre_activation(l + 1, j), z)
+            * network.delta_a(l + 1, j)
             for j in above
         ]
         weighted = [network.w(l + 1, i, j) * network.delta_a(l + 1, j) for j in above]
         steps = [sp.Add(*chain), sp.Add(*weighted)]
         if l + 1 == network.depth:
             steps.append(steps[-1].subs(known))
-    return Equation(f"dz-{l}-{i}", "gradient", z, ("z", (l, i)), steps, network.delta_z(l, i))
+    return Equation(
+        f"dz-{l}-{i}", "gradient", z, ("z", (l, i)), steps, network.delta_z(l, i)
+    )
 
 
 def delta_a_equation(network: Network, l: int, j: int, known) -> Equation:
     a = network.a(l, j)
     sources = network.units(l) if network.activation_name(l) == "softmax" else [j]
     chain = [
-        sp.Derivative(network.activation(l, k), a) * network.delta_z(l, k) for k in sources
+        sp.Derivative(network.activation(l, k), a) * network.delta_z(l, k)
+        for k in sources
     ]
-    jacobian = [network.jacobian_entry(l, k, j) * network.delta_z(l, k) for k in sources]
+    jacobian = [
+        network.jacobian_entry(l, k, j) * network.delta_z(l, k) for k in sources
+    ]
     steps = [sp.Add(*chain), sp.Add(*jacobian)]
     assumption = None
     if l == network.depth:
@@ -207,14 +221,23 @@ def delta_a_equation(network: Network, l: int, j: int, known) -> Equation:
             steps.append(substituted)
         assumption = labels_sum_to_one(network, substituted, network.z(l, j))
     return Equation(
-        f"da-{l}-{j}", "gradient", a, ("a", (l, j)), steps, network.delta_a(l, j), assumption
+        f"da-{l}-{j}",
+        "gradient",
+        a,
+        ("a", (l, j)),
+        steps,
+        network.delta_a(l, j),
+        assumption,
     )
 
 
 def weight_equation(network: Network, l: int, i: int, j: int) -> Equation:
     w = network.w(l, i, j)
     delta = network.delta_a(l, j)
-    steps = [delta * sp.Derivative(network.pre_activation(l, j), w), delta * network.z(l - 1, i)]
+    steps = [
+        delta * sp.Derivative(network.pre_activation(l, j), w),
+        delta * network.z(l - 1, i),
+    ]
     return Equation(f"dw-{l}-{i}-{j}", "gradient", w, ("w", (l, i, j)), steps)
 
 
@@ -232,7 +255,9 @@ def tidy(expression: sp.Expr, z: sp.Symbol) -> sp.Expr:
         sp.cancel(expression),
         sp.factor(expression),
     ]
-    return min(candidates, key=lambda form: (sp.count_ops(form), sp.default_sort_key(form)))
+    return min(
+        candidates, key=lambda form: (sp.count_ops(form), sp.default_sort_key(form))
+    )
 
 
 def labels_sum_to_one(network: Network, expression: sp.Expr, z: sp.Symbol):

@@ -10,6 +10,7 @@ import sympy as sp
 
 from derive import render, rules
 from derive.derivation import Derivation
+from derive.formatting import format_python
 from derive.printing import to_numpy
 from derive.spec import Spec
 
@@ -26,7 +27,7 @@ def kernels_source(derivation: Derivation, command: str) -> str:
         "param_shapes": param_shapes(spec),
         "uses_softmax": any(layer.activation == "softmax" for layer in spec.layers),
     }
-    return render.render("kernels.py.j2", context)
+    return format_python(render.render("kernels.py.j2", context))
 
 
 def param_shapes(spec: Spec) -> list[tuple[str, tuple[int, ...]]]:
@@ -42,10 +43,14 @@ def equation_numbers(derivation: Derivation) -> dict[str, str]:
     """For each label prefix (``da-2``), the range of equation numbers it covers."""
     spans: dict[str, list[int]] = {}
     for equation in derivation.equations:
-        prefix = "-".join(equation.label.split("-")[:3 if equation.label.startswith("def") else 2])
+        prefix = "-".join(
+            equation.label.split("-")[: 3 if equation.label.startswith("def") else 2]
+        )
         spans.setdefault(prefix, []).append(equation.number)
     return {
-        prefix: f"({min(found)})" if min(found) == max(found) else f"({min(found)})-({max(found)})"
+        prefix: f"({min(found)})"
+        if min(found) == max(found)
+        else f"({min(found)})-({max(found)})"
         for prefix, found in spans.items()
     }
 
@@ -67,7 +72,9 @@ def layer_context(spec: Spec, l: int, numbers: dict[str, str]) -> dict:
     }
     if layer.activation == "softmax":
         context["forward"] = f"_softmax(a{l})"
-        context["backward"] = f"z{l} * (delta_z{l} - (delta_z{l} * z{l}).sum(axis=1, keepdims=True))"
+        context["backward"] = (
+            f"z{l} * (delta_z{l} - (delta_z{l} * z{l}).sum(axis=1, keepdims=True))"
+        )
     else:
         rule = rules.activation_rule(layer.activation, layer.alpha)
         context["forward"] = to_numpy(rule.stable, names)
@@ -98,7 +105,9 @@ def output_context(spec: Spec) -> dict:
     }
     if term.has(rules.log_z):
         context["log_z"] = (
-            f"_log_softmax(a{l})" if layer.activation == "softmax" else f"-np.logaddexp(0, -a{l})"
+            f"_log_softmax(a{l})"
+            if layer.activation == "softmax"
+            else f"-np.logaddexp(0, -a{l})"
         )
     if term.has(rules.log_one_minus_z):
         context["log_one_minus_z"] = f"-np.logaddexp(0, a{l})"

@@ -86,7 +86,11 @@ def equation_lines(network: Network, equation: Equation) -> list[Line]:
 def side_latex(step: sp.Expr, names: dict[sp.Symbol, str]) -> str:
     """A long sum of derivative terms, one term per line so that the page holds it."""
     text = to_latex(step, names)
-    if len(text) <= LONG_SIDE or not isinstance(step, sp.Add) or not step.has(sp.Derivative):
+    if (
+        len(text) <= LONG_SIDE
+        or not isinstance(step, sp.Add)
+        or not step.has(sp.Derivative)
+    ):
         return text
     terms = [to_latex(term, names) for term in step.as_ordered_terms()]
     joined = terms[0]
@@ -106,7 +110,9 @@ def layer_rules(network: Network, l: int) -> list[str]:
     rules_latex = []
     if l == network.depth:
         term = network.loss_rule().term
-        gradient = sp.diff(term, rules.z).subs({rules.z: sp.Symbol("z_k^{(L)}"), rules.y: sp.Symbol("y_k")})
+        gradient = sp.diff(term, rules.z).subs(
+            {rules.z: sp.Symbol("z_k^{(L)}"), rules.y: sp.Symbol("y_k")}
+        )
         rules_latex.append(
             rf"\Delta z_k^{{({l})}} &= {sp.latex(gradient, ln_notation=True).replace('L', str(l))}"
         )
@@ -117,12 +123,16 @@ def layer_rules(network: Network, l: int) -> list[str]:
             rf" - \sum_k z_k^{{({l})}} \Delta z_k^{{({l})}}\Big)"
         )
     else:
-        rules_latex.append(rf"\Delta a_j^{{({l})}} &= {f_prime} \, \Delta z_j^{{({l})}}")
+        rules_latex.append(
+            rf"\Delta a_j^{{({l})}} &= {f_prime} \, \Delta z_j^{{({l})}}"
+        )
     previous = "x_i" if l == 1 else rf"z_i^{{({l - 1})}}"
     rules_latex.append(
         rf"\frac{{\partial L}}{{\partial w_{{ij}}^{{({l})}}}} &= \Delta a_j^{{({l})}} {previous}"
     )
-    rules_latex.append(rf"\frac{{\partial L}}{{\partial b_j^{{({l})}}}} &= \Delta a_j^{{({l})}}")
+    rules_latex.append(
+        rf"\frac{{\partial L}}{{\partial b_j^{{({l})}}}} &= \Delta a_j^{{({l})}}"
+    )
     if l > 1:
         rules_latex.append(
             rf"\Delta z_i^{{({l - 1})}} &= \sum_j w_{{ij}}^{{({l})}} \Delta a_j^{{({l})}}"
@@ -165,8 +175,18 @@ def network_drawing(spec: Spec) -> list[dict]:
             else:
                 label = f"z_{{{unit}}}^{{({l})}}"
             nodes.append({"unit": unit, "label": label, "position": position})
-        activation = "input" if l == 0 else spec.layers[l - 1].activation.replace("_", " ")
-        columns.append({"layer": l, "nodes": nodes, "count": len(shown), "size": size, "title": activation})
+        activation = (
+            "input" if l == 0 else spec.layers[l - 1].activation.replace("_", " ")
+        )
+        columns.append(
+            {
+                "layer": l,
+                "nodes": nodes,
+                "count": len(shown),
+                "size": size,
+                "title": activation,
+            }
+        )
     return columns
 
 

@@ -9,7 +9,9 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import NumPyPrinter
 
-MAX_SHOWN_TERMS = 8  # longer sums are shown as their first two terms, dots, and the last
+MAX_SHOWN_TERMS = (
+    8  # longer sums are shown as their first two terms, dots, and the last
+)
 TEX_LINE_WIDTH = 100
 
 

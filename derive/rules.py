@@ -99,7 +99,9 @@ LOSSES = {
 
 
 dz = sp.Symbol("delta_z", real=True)
-log_z = sp.Symbol("log_z", real=True)  # ln z, computed without forming z where it can round to 0
+log_z = sp.Symbol(
+    "log_z", real=True
+)  # ln z, computed without forming z where it can round to 0
 log_one_minus_z = sp.Symbol("log_one_minus_z", real=True)  # ln(1 - z), likewise
 y_sum = sp.Symbol("y_sum", real=True)  # sum_k y_k over a sample's labels
 

@@ -17,7 +17,15 @@ from typing import Any
 
 from derive.errors import BadInputError
 
-ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "softplus", "identity", "softmax")
+ACTIVATIONS = (
+    "relu",
+    "leaky_relu",
+    "sigmoid",
+    "tanh",
+    "softplus",
+    "identity",
+    "softmax",
+)
 LOSSES = ("cross_entropy", "binary_cross_entropy", "mse")
 REDUCTIONS = ("mean", "sum")
 MAX_UNITS = 65536
@@ -73,7 +81,9 @@ class Spec:
     def describe(self) -> str:
         sizes = "-".join(str(n) for n in self.layer_sizes)
         activations = ", ".join(layer.activation for layer in self.layers)
-        return f"{self.name}: {sizes} ({activations}), {self.loss} loss, {self.reduction}"
+        return (
+            f"{self.name}: {sizes} ({activations}), {self.loss} loss, {self.reduction}"
+        )
 
 
 def seed_spec() -> Spec:
@@ -92,9 +102,13 @@ def load_spec(path: str | Path | None) -> Spec:
     except FileNotFoundError:
         raise BadInputError(f"{path}: spec file not found") from None
     except IsADirectoryError:
-        raise BadInputError(f"{path}: is a folder, expected a .toml spec file") from None
+        raise BadInputError(
+            f"{path}: is a folder, expected a .toml spec file"
+        ) from None
     except OSError as error:
-        raise BadInputError(f"{path}: cannot read spec file ({error.strerror})") from None
+        raise BadInputError(
+            f"{path}: cannot read spec file ({error.strerror})"
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -116,7 +130,9 @@ def parse_spec(text: str, source: str) -> Spec:
     name = read_name(table["name"], source)
     inputs = read_count(table["inputs"], source, "inputs")
     loss = read_choice(table["loss"], source, "loss", LOSSES)
-    reduction = read_choice(table.get("reduction", "mean"), source, "reduction", REDUCTIONS)
+    reduction = read_choice(
+        table.get("reduction", "mean"), source, "reduction", REDUCTIONS
+    )
     layers = read_layers(table["layers"], source)
 
     spec = Spec(name, inputs, loss, layers, reduction, source)
@@ -125,7 +141,9 @@ def parse_spec(text: str, source: str) -> Spec:
     return Spec(name, inputs, loss, layers, reduction, source, tuple(warnings))
 
 
-def check_keys(table: dict[str, Any], allowed: tuple[str, ...], source: str, where: str):
+def check_keys(
+    table: dict[str, Any], allowed: tuple[str, ...], source: str, where: str
+):
     for key in table:
         if key not in allowed:
             hint = did_you_mean(key, allowed)
@@ -147,7 +165,9 @@ def type_name(value: Any) -> str:
 
 def read_name(value: Any, source: str) -> str:
     if not isinstance(value, str):
-        raise BadInputError(f"{source}: 'name' must be a string, got {type_name(value)}")
+        raise BadInputError(
+            f"{source}: 'name' must be a string, got {type_name(value)}"
+        )
     if not NAME_PATTERN.fullmatch(value):
         raise BadInputError(
             f"{source}: 'name' = {value!r} is not a safe identifier; use a letter followed "
@@ -158,7 +178,9 @@ def read_name(value: Any, source: str) -> str:
 
 def read_count(value: Any, source: str, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadInputError(f"{source}: '{key}' must be an integer, got {type_name(value)}")
+        raise BadInputError(
+            f"{source}: '{key}' must be an integer, got {type_name(value)}"
+        )
     if not 1 <= value <= MAX_UNITS:
         raise BadInputError(
             f"{source}: '{key}' = {value} is out of range; allowed: 1 to {MAX_UNITS}"
@@ -168,7 +190,9 @@ def read_count(value: Any, source: str, key: str) -> int:
 
 def read_choice(value: Any, source: str, key: str, allowed: tuple[str, ...]) -> str:
     if not isinstance(value, str):
-        raise BadInputError(f"{source}: '{key}' must be a string, got {type_name(value)}")
+        raise BadInputError(
+            f"{source}: '{key}' must be a string, got {type_name(value)}"
+        )
     if value not in allowed:
         hint = did_you_mean(value, allowed)
         raise BadInputError(
@@ -183,7 +207,9 @@ def read_layers(value: Any, source: str) -> tuple[Layer, ...]:
             f"{source}: 'layers' must be an array of tables ([[layers]]), got {type_name(value)}"
         )
     if not value:
-        raise BadInputError(f"{source}: 'layers' is empty; a network needs at least one layer")
+        raise BadInputError(
+            f"{source}: 'layers' is empty; a network needs at least one layer"
+        )
     if len(value) > MAX_LAYERS:
         raise BadInputError(
             f"{source}: 'layers' has {len(value)} entries; allowed: at most {MAX_LAYERS}"
@@ -198,7 +224,9 @@ def read_layer(table: dict[str, Any], source: str, index: int) -> Layer:
         if key not in table:
             raise BadInputError(f"{source}: missing required key '{where}.{key}'")
     units = read_count(table["units"], source, f"{where}.units")
-    activation = read_choice(table["activation"], source, f"{where}.activation", ACTIVATIONS)
+    activation = read_choice(
+        table["activation"], source, f"{where}.activation", ACTIVATIONS
+    )
 
     if "alpha" not in table:
         return Layer(units, activation)

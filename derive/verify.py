@@ -39,7 +39,8 @@ def local_truth(network: Network, kind: str, indices: tuple[int, ...]) -> sp.Exp
         l, j = indices
         return sp.Add(
             *(
-                sp.diff(network.activation(l, k), network.a(l, j)) * network.delta_z(l, k)
+                sp.diff(network.activation(l, k), network.a(l, j))
+                * network.delta_z(l, k)
                 for k in network.units(l)
             )
         )
@@ -50,11 +51,15 @@ def local_truth(network: Network, kind: str, indices: tuple[int, ...]) -> sp.Exp
         )
     if kind == "b":
         l, j = indices
-        return network.delta_a(l, j) * sp.diff(network.pre_activation(l, j), network.b(l, j))
+        return network.delta_a(l, j) * sp.diff(
+            network.pre_activation(l, j), network.b(l, j)
+        )
     raise ValueError(f"unknown node kind {kind!r}")
 
 
-def resolve(network: Network, expression: sp.Expr, known: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
+def resolve(
+    network: Network, expression: sp.Expr, known: dict[sp.Symbol, sp.Expr]
+) -> sp.Expr:
     """Evaluate Derivatives, put in the proved values of Deltas, and write every z through a."""
     expression = expression.doit().subs(known)
     nodes = {}

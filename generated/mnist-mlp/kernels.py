@@ -26,13 +26,13 @@ REDUCTION = "mean"
 def init_params(rng: np.random.Generator, dtype=np.float64) -> dict[str, np.ndarray]:
     """Normal weights scaled by fan-in (He for the ReLU family), zero biases."""
     params = {}
-    scale = np.sqrt(2 / 784)
+    scale = (2 / 784) ** 0.5
     params["W1"] = rng.standard_normal(PARAM_SHAPES["W1"], dtype=dtype) * scale
     params["b1"] = np.zeros(PARAM_SHAPES["b1"], dtype=dtype)
-    scale = np.sqrt(2 / 256)
+    scale = (2 / 256) ** 0.5
     params["W2"] = rng.standard_normal(PARAM_SHAPES["W2"], dtype=dtype) * scale
     params["b2"] = np.zeros(PARAM_SHAPES["b2"], dtype=dtype)
-    scale = np.sqrt(1 / 256)
+    scale = (1 / 256) ** 0.5
     params["W3"] = rng.standard_normal(PARAM_SHAPES["W3"], dtype=dtype) * scale
     params["b3"] = np.zeros(PARAM_SHAPES["b3"], dtype=dtype)
     return params
@@ -123,15 +123,21 @@ def _log_softmax(a: np.ndarray) -> np.ndarray:
 
 def _check_params(params: dict[str, np.ndarray]) -> np.dtype:
     if not isinstance(params, dict):
-        raise ValueError(f"params must be a dict of arrays, got {type(params).__name__}")
+        raise ValueError(
+            f"params must be a dict of arrays, got {type(params).__name__}"
+        )
     dtype = None
     for name, shape in PARAM_SHAPES.items():
         value = params.get(name)
         if not isinstance(value, np.ndarray) or value.shape != shape:
             got = getattr(value, "shape", type(value).__name__)
-            raise ValueError(f"params[{name!r}] must be an array of shape {shape}, got {got}")
+            raise ValueError(
+                f"params[{name!r}] must be an array of shape {shape}, got {got}"
+            )
         if value.dtype not in (np.float32, np.float64):
-            raise ValueError(f"params[{name!r}] must be float32 or float64, got {value.dtype}")
+            raise ValueError(
+                f"params[{name!r}] must be float32 or float64, got {value.dtype}"
+            )
         if dtype is not None and value.dtype != dtype:
             raise ValueError(f"params[{name!r}] is {value.dtype}, the others {dtype}")
         dtype = value.dtype
@@ -144,7 +150,9 @@ def _check_x(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
         raise ValueError(f"x must have shape (batch, {INPUTS}), got {x.shape}")
     if x.shape[0] == 0:
         raise ValueError("x must hold at least one sample, got an empty batch")
-    if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+    if not np.issubdtype(x.dtype, np.number) or np.issubdtype(
+        x.dtype, np.complexfloating
+    ):
         raise ValueError(f"x must hold real numbers, got dtype {x.dtype}")
     x = x.astype(dtype, copy=False)
     if not np.isfinite(x).all():
@@ -163,7 +171,9 @@ def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
         return np.eye(OUTPUTS, dtype=dtype)[y]
     if y.shape != (batch, OUTPUTS):
         raise ValueError(f"y must have shape ({batch}, {OUTPUTS}), got {y.shape}")
-    if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
+    if not np.issubdtype(y.dtype, np.number) or np.issubdtype(
+        y.dtype, np.complexfloating
+    ):
         raise ValueError(f"y must hold real numbers, got dtype {y.dtype}")
     y = y.astype(dtype, copy=False)
     if not np.isfinite(y).all():

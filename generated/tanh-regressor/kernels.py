@@ -24,10 +24,10 @@ REDUCTION = "mean"
 def init_params(rng: np.random.Generator, dtype=np.float64) -> dict[str, np.ndarray]:
     """Normal weights scaled by fan-in (He for the ReLU family), zero biases."""
     params = {}
-    scale = np.sqrt(1 / 1)
+    scale = (1 / 1) ** 0.5
     params["W1"] = rng.standard_normal(PARAM_SHAPES["W1"], dtype=dtype) * scale
     params["b1"] = np.zeros(PARAM_SHAPES["b1"], dtype=dtype)
-    scale = np.sqrt(1 / 8)
+    scale = (1 / 8) ** 0.5
     params["W2"] = rng.standard_normal(PARAM_SHAPES["W2"], dtype=dtype) * scale
     params["b2"] = np.zeros(PARAM_SHAPES["b2"], dtype=dtype)
     return params
@@ -89,21 +89,27 @@ def loss_and_grads(
 
 def _loss_from_cache(cache: tuple, y: np.ndarray) -> float:
     a2, z2 = cache[-2], cache[-1]
-    per_sample = ((1 / 2) * (-y + z2)**2).sum(axis=1)
+    per_sample = ((1 / 2) * (-y + z2) ** 2).sum(axis=1)
     return float(per_sample.mean())
 
 
 def _check_params(params: dict[str, np.ndarray]) -> np.dtype:
     if not isinstance(params, dict):
-        raise ValueError(f"params must be a dict of arrays, got {type(params).__name__}")
+        raise ValueError(
+            f"params must be a dict of arrays, got {type(params).__name__}"
+        )
     dtype = None
     for name, shape in PARAM_SHAPES.items():
         value = params.get(name)
         if not isinstance(value, np.ndarray) or value.shape != shape:
             got = getattr(value, "shape", type(value).__name__)
-            raise ValueError(f"params[{name!r}] must be an array of shape {shape}, got {got}")
+            raise ValueError(
+                f"params[{name!r}] must be an array of shape {shape}, got {got}"
+            )
         if value.dtype not in (np.float32, np.float64):
-            raise ValueError(f"params[{name!r}] must be float32 or float64, got {value.dtype}")
+            raise ValueError(
+                f"params[{name!r}] must be float32 or float64, got {value.dtype}"
+            )
         if dtype is not None and value.dtype != dtype:
             raise ValueError(f"params[{name!r}] is {value.dtype}, the others {dtype}")
         dtype = value.dtype
@@ -116,7 +122,9 @@ def _check_x(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
         raise ValueError(f"x must have shape (batch, {INPUTS}), got {x.shape}")
     if x.shape[0] == 0:
         raise ValueError("x must hold at least one sample, got an empty batch")
-    if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+    if not np.issubdtype(x.dtype, np.number) or np.issubdtype(
+        x.dtype, np.complexfloating
+    ):
         raise ValueError(f"x must hold real numbers, got dtype {x.dtype}")
     x = x.astype(dtype, copy=False)
     if not np.isfinite(x).all():
@@ -135,7 +143,9 @@ def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
         return np.eye(OUTPUTS, dtype=dtype)[y]
     if y.shape != (batch, OUTPUTS):
         raise ValueError(f"y must have shape ({batch}, {OUTPUTS}), got {y.shape}")
-    if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
+    if not np.issubdtype(y.dtype, np.number) or np.issubdtype(
+        y.dtype, np.complexfloating
+    ):
         raise ValueError(f"y must hold real numbers, got dtype {y.dtype}")
     y = y.astype(dtype, copy=False)
     if not np.isfinite(y).all():

@@ -1,0 +1,160 @@
+"""The seed network's generated kernels against numeric and SymPy gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from tests.conftest import numeric_gradients, relative_error
+
+BATCH = 6
+
+
+def random_case(kernels, seed: int):
+    rng = np.random.default_rng(seed)
+    params = {
+        name: rng.normal(scale=0.8, size=shape)
+        for name, shape in kernels.PARAM_SHAPES.items()
+    }
+    x = rng.normal(size=(BATCH, 2))
+    return rng, params, x
+
+
+def labels(kind: str, rng: np.random.Generator) -> np.ndarray:
+    if kind == "one-hot class 1":
+        return np.tile([1.0, 0.0], (BATCH, 1))
+    if kind == "one-hot class 2":
+        return np.tile([0.0, 1.0], (BATCH, 1))
+    if kind == "soft":
+        first = rng.uniform(size=(BATCH, 1))
+        return np.hstack([first, 1 - first])
+    if kind == "unnormalised":
+        return rng.uniform(0.0, 3.0, size=(BATCH, 2))
+    return rng.integers(0, 2, size=BATCH)
+
+
+def away_from_kinks(kernels, params, x) -> bool:
+    """Central differences are only meaningful where no ReLU input is near 0."""
+    _, cache = kernels.forward(params, x)
+    return bool(np.abs(cache[1]).min() > 1e-3)
+
+
+def test_param_shapes(seed_kernels):
+    assert seed_kernels.PARAM_SHAPES == {
+        "W1": (2, 3),
+        "b1": (3,),
+        "W2": (3, 2),
+        "b2": (2,),
+    }
+
+
+@pytest.mark.parametrize(
+    "kind", ["one-hot class 1", "one-hot class 2", "soft", "unnormalised", "indices"]
+)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gradients_equal_numeric_gradients(seed_kernels, kind, seed):
+    rng, params, x = random_case(seed_kernels, seed)
+    assert away_from_kinks(seed_kernels, params, x)
+    y = labels(kind, rng)
+
+    loss, grads = seed_kernels.loss_and_grads(params, x, y)
+    numeric = numeric_gradients(lambda p: seed_kernels.loss(p, x, y), params, step=1e-5)
+
+    assert loss == pytest.approx(seed_kernels.loss(params, x, y), rel=1e-15)
+    assert relative_error(numeric, grads) <= 1e-7
+    for name, value in grads.items():
+        assert value.shape == params[name].shape and value.dtype == np.float64
+
+
+def sympy_seed_loss():
+    """The seed's per-sample loss written directly in SymPy, independently of derive."""
+    x = sp.symbols("x1:3")
+    y = sp.symbols("y1:3")
+    W1 = sp.Matrix(2, 3, lambda i, j: sp.Symbol(f"W1_{i}{j}"))
+    b1 = sp.Matrix(1, 3, lambda _, j: sp.Symbol(f"b1_{j}"))
+    W2 = sp.Matrix(3, 2, lambda i, j: sp.Symbol(f"W2_{i}{j}"))
+    b2 = sp.Matrix(1, 2, lambda _, j: sp.Symbol(f"b2_{j}"))
+    hidden = (sp.Matrix([x]) * W1 + b1).applyfunc(lambda v: sp.Max(v, 0))
+    logits = hidden * W2 + b2
+    total = sum(sp.exp(v) for v in logits)
+    loss = -sum(y[k] * sp.log(sp.exp(logits[k]) / total) for k in range(2))
+    return loss, x, y, {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+
+
+def test_gradients_equal_sympy_derivative(seed_kernels):
+    loss, x_symbols, y_symbols, parameters = sympy_seed_loss()
+    rng, params, x = random_case(seed_kernels, 7)
+    y = labels("soft", rng)
+    _, grads = seed_kernels.loss_and_grads(params, x, y)
+
+    for name, matrix in parameters.items():
+        for index in np.ndindex(params[name].shape):
+            symbol = matrix[index] if matrix.rows > 1 else matrix[0, index[0]]
+            derivative = sp.lambdify(
+                [*x_symbols, *y_symbols, *(s for m in parameters.values() for s in m)],
+                sp.diff(loss, symbol),
+                "numpy",
+            )
+            flat = [v for n in parameters for v in params[n].ravel()]
+            values = [derivative(*x[s], *y[s], *flat) for s in range(BATCH)]
+            assert grads[name][index] == pytest.approx(np.mean(values), rel=1e-9)
+
+
+def test_float32_in_float32_out(seed_kernels):
+    rng = np.random.default_rng(3)
+    params = seed_kernels.init_params(rng, dtype=np.float32)
+    x = rng.normal(size=(BATCH, 2)).astype(np.float32)
+    output, _ = seed_kernels.forward(params, x)
+    _, grads = seed_kernels.loss_and_grads(params, x, labels("soft", rng))
+    assert output.dtype == np.float32
+    assert all(value.dtype == np.float32 for value in grads.values())
+
+
+@pytest.mark.parametrize("logit", [1000.0, -1000.0, 1e4])
+def test_extreme_logits_stay_finite(seed_kernels, logit):
+    params = {
+        name: np.zeros(shape) for name, shape in seed_kernels.PARAM_SHAPES.items()
+    }
+    params["b2"] = np.array([logit, -logit])
+    x = np.zeros((2, 2))
+    y = np.array([[0.0, 1.0], [1.0, 0.0]])
+    loss, grads = seed_kernels.loss_and_grads(params, x, y)
+    assert np.isfinite(loss) and loss == pytest.approx(abs(2 * logit) / 2, rel=1e-12)
+    assert all(np.isfinite(value).all() for value in grads.values())
+
+
+def test_relu_derivative_at_zero_is_zero(seed_kernels):
+    """The convention of the derivation: dz/da = 0 at a = 0, tested apart from numerics."""
+    params = {name: np.ones(shape) for name, shape in seed_kernels.PARAM_SHAPES.items()}
+    params["b1"] = np.zeros(3)
+    x = np.zeros((1, 2))
+    grads = seed_kernels.loss_and_grads(params, x, np.array([[1.0, 0.0]]))[1]
+    assert np.all(grads["b1"] == 0) and np.all(grads["W1"] == 0)
+
+
+@pytest.mark.parametrize(
+    "argument, value, message",
+    [
+        ("x", np.zeros((3, 5)), r"x must have shape \(batch, 2\), got \(3, 5\)"),
+        ("x", np.zeros(2), r"x must have shape \(batch, 2\)"),
+        ("x", np.full((3, 2), np.nan), "x must be finite"),
+        ("y", np.zeros((3, 3)), r"y must have shape \(3, 2\), got \(3, 3\)"),
+        ("y", np.array([0, 2, 1]), r"y class indices must lie in 0\.\.1"),
+        ("y", np.full((3, 2), np.inf), "y must be finite"),
+    ],
+    ids=["x-wide", "x-rank-1", "x-nan", "y-wide", "y-index-out-of-range", "y-inf"],
+)
+def test_bad_arguments_are_named(seed_kernels, argument, value, message):
+    params = seed_kernels.init_params(np.random.default_rng(0))
+    arguments = {"x": np.zeros((3, 2)), "y": np.array([0, 1, 1])}
+    arguments[argument] = value
+    with pytest.raises(ValueError, match=message):
+        seed_kernels.loss_and_grads(params, arguments["x"], arguments["y"])
+
+
+def test_bad_params_are_named(seed_kernels):
+    params = seed_kernels.init_params(np.random.default_rng(0))
+    params["W2"] = np.zeros((2, 3))
+    with pytest.raises(ValueError, match=r"params\['W2'\] must be an array of shape"):
+        seed_kernels.forward(params, np.zeros((1, 2)))
