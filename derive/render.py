@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -39,7 +40,14 @@ def environment(latex: bool) -> jinja2.Environment:
             comment_start_string="<#",
             comment_end_string="#>",
         )
-    return jinja2.Environment(**options)
+    environment = jinja2.Environment(**options)
+    environment.filters["plain"] = plain
+    return environment
+
+
+def plain(text: str) -> str:
+    """Text safe inside a comment or docstring: anything unusual becomes '_'."""
+    return re.sub(r"[^A-Za-z0-9_./<> -]", "_", text)
 
 
 def render(template_name: str, context: dict, latex: bool = False) -> str:

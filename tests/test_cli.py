@@ -1,0 +1,148 @@
+"""The command line: reproducible output, clear errors, atomic writes, no injection."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from derive import output
+from derive.cli import main
+from derive.errors import BadInputError
+
+ROOT = Path(__file__).parent.parent
+XOR = (ROOT / "examples/xor.toml").read_text()
+
+
+def run_cli(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "derive", *arguments],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def read_tree(folder: Path) -> dict[str, bytes]:
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {str(p.relative_to(folder)): p.read_bytes() for p in files}
+
+
+def test_output_is_byte_identical_across_processes_hash_seeds_and_locales(tmp_path):
+    first = run_cli(
+        "all",
+        "--spec",
+        "examples/xor.toml",
+        "--out",
+        str(tmp_path / "a"),
+        env={"PYTHONHASHSEED": "1", "LC_ALL": "C"},
+    )
+    second = run_cli(
+        "all",
+        "--spec",
+        "examples/xor.toml",
+        "--out",
+        str(tmp_path / "b"),
+        env={"PYTHONHASHSEED": "2", "LC_ALL": "C.UTF-8"},
+    )
+    assert first.returncode == 0 and second.returncode == 0, (
+        first.stderr + second.stderr
+    )
+    assert read_tree(tmp_path / "a") == read_tree(tmp_path / "b")
+    assert len(read_tree(tmp_path / "a")) >= 3
+
+
+def test_committed_seed_output_is_current(tmp_path):
+    assert main(["all", "--out", str(tmp_path)]) == 0
+    for name in ("derivation.tex", "derivation.json", "kernels.py"):
+        committed = (ROOT / "generated/seed" / name).read_bytes()
+        assert (tmp_path / "seed" / name).read_bytes() == committed, name
+
+
+@pytest.mark.parametrize(
+    "spec_text, message",
+    [
+        (XOR.replace("inputs = 2", "inputs = 0"), "'inputs' = 0 is out of range"),
+        ("not toml at all", "invalid TOML"),
+        (XOR.replace('"xor"', '"x\\"\\ninputs"'), "is not a safe identifier"),
+    ],
+    ids=["zero-inputs", "bad-toml", "quote-in-name"],
+)
+def test_bad_spec_exits_2_with_one_line_and_touches_nothing(
+    tmp_path, spec_text, message
+):
+    spec = tmp_path / "bad.toml"
+    spec.write_text(spec_text)
+    existing = tmp_path / "out" / "n" / "kernels.py"
+    existing.parent.mkdir(parents=True)
+    existing.write_text("previous")
+
+    result = run_cli("all", "--spec", str(spec), "--out", str(tmp_path / "out"))
+
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert read_tree(tmp_path / "out") == {"n/kernels.py": b"previous"}
+
+
+def test_output_folder_that_is_a_file_gives_a_clear_error(tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("keep me")
+    result = run_cli("all", "--out", str(blocker))
+    assert result.returncode == 2 and "cannot write" in result.stderr
+    assert blocker.read_text() == "keep me"
+
+
+def test_failure_part_way_leaves_previous_files_exactly(tmp_path, monkeypatch):
+    first, second = tmp_path / "derivation.tex", tmp_path / "kernels.py"
+    first.write_text("old tex")
+    second.write_text("old kernels")
+    real_stage = output.stage
+    calls = []
+
+    def failing_stage(path, text):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device", str(path))
+        return real_stage(path, text)
+
+    monkeypatch.setattr(output, "stage", failing_stage)
+    with pytest.raises(
+        BadInputError,
+        match=r"cannot write \(No space left on device\); nothing was changed",
+    ):
+        output.write_files({first: "new tex", second: "new kernels"})
+    assert first.read_text() == "old tex" and second.read_text() == "old kernels"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "derivation.tex",
+        "kernels.py",
+    ]
+
+
+def test_hostile_spec_path_does_not_reach_generated_code(tmp_path):
+    folder = tmp_path / 'x"""\nimport os\n\\input{evil}'
+    folder.mkdir()
+    spec = folder / "net.toml"
+    spec.write_text((ROOT / "examples/xor.toml").read_text())
+    result = run_cli("all", "--spec", str(spec), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    kernels = (tmp_path / "out/xor/kernels.py").read_text()
+    tex = (tmp_path / "out/xor/derivation.tex").read_text()
+    assert "\nimport os" not in kernels and "\\input" not in tex
+    compile(kernels, "kernels.py", "exec")
+
+
+@pytest.mark.parametrize("command", ["all", "latex", "kernels", "audit"])
+def test_every_subcommand_explains_itself(command):
+    result = run_cli(command, "--help")
+    assert result.returncode == 0 and "Example: derive" in result.stdout
+
+
+def test_version():
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.startswith("derive ")
