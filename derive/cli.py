@@ -14,7 +14,12 @@ from pathlib import Path
 
 from derive import __version__
 from derive.derivation import DEFAULT_MAX_SCALAR, derive
-from derive.errors import BadInputError, DeriveError, VerificationError
+from derive.errors import (
+    BadInputError,
+    DeriveError,
+    NotSupportedError,
+    VerificationError,
+)
 from derive.kernels import kernels_source
 from derive.latex import derivation_json, derivation_latex
 from derive.output import write_files
@@ -129,7 +134,10 @@ def run_generate(arguments: argparse.Namespace) -> int:
 
 
 def run_audit(arguments: argparse.Namespace) -> int:
-    from derive.audit import audit_file
+    try:
+        from derive.audit import audit_file
+    except ImportError:
+        raise NotSupportedError("derive audit is not available in this build") from None
 
     report, code = audit_file(arguments.file, arguments.spec, arguments.format)
     print(report, end="" if report.endswith("\n") else "\n")
