@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EXAMPLES := examples/xor.toml examples/tanh-regressor.toml examples/mnist-mlp.toml
 CHECK_DIR := build/check
 
-.PHONY: generate test check pdf lint clean
+.PHONY: generate test check pdf lint clean demo
 
 $(BIN)/derive: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,7 @@ lint: $(BIN)/derive
 
 clean:
 	rm -rf $(VENV) build
+
+# Train the seed network's generated kernels on two Iris species; writes docs/demo.png.
+demo: $(BIN)/derive
+	$(BIN)/python -m derive.train
