@@ -39,6 +39,8 @@ LAYER_KEYS = ("units", "activation", "alpha")
 
 # Output activations whose every value lies strictly inside (0, 1).
 UNIT_INTERVAL_OUTPUTS = ("sigmoid", "softmax")
+# Output and loss pairs whose kernels compute a logarithm that can underflow.
+IMPRECISE_AT_EXTREMES = (("softplus", "cross_entropy"), ("softmax", "binary_cross_entropy"))
 # Output activations that can be zero or negative, where ln z is undefined.
 NON_POSITIVE_OUTPUTS = ("relu", "leaky_relu", "tanh", "identity")
 
@@ -270,6 +272,12 @@ def check_loss_fits_output(spec: Spec) -> list[str]:
             f"{spec.source}: loss 'cross_entropy' takes ln of the outputs, but '{where}' = "
             f"{output!r} can be zero or negative, where the loss is infinite or NaN; "
             "'softmax' or 'sigmoid' is the usual choice"
+        )
+    if (output, spec.loss) in IMPRECISE_AT_EXTREMES:
+        warnings.append(
+            f"{spec.source}: loss {spec.loss!r} after '{where}' = {output!r} loses "
+            "precision at extreme pre-activations (about |a| > 700), where the kernels "
+            "may return infinity or NaN"
         )
     if spec.output.activation == "softmax" and spec.output.units == 1:
         warnings.append(

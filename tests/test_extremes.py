@@ -1,0 +1,71 @@
+"""Kernels at extreme inputs: huge logits, saturated units, labels of exactly 0 and 1, float32."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from tests.conftest import kernels_for
+
+# Output activation and loss pairs whose loss and gradients the kernels keep finite everywhere.
+STABLE_PAIRS = [
+    ("softmax", "cross_entropy"),
+    ("softmax", "mse"),
+    ("sigmoid", "binary_cross_entropy"),
+    ("sigmoid", "cross_entropy"),
+    ("sigmoid", "mse"),
+    ("tanh", "mse"),
+    ("identity", "mse"),
+    ("softplus", "mse"),
+    ("relu", "mse"),
+    ("leaky_relu", "mse"),
+]
+
+
+def two_layer(output: str, loss: str) -> str:
+    return (
+        f'name = "extreme"\ninputs = 2\nloss = "{loss}"\n'
+        '[[layers]]\nunits = 3\nactivation = "tanh"\n'
+        f'[[layers]]\nunits = 2\nactivation = "{output}"\n'
+    )
+
+
+@pytest.fixture(scope="module", params=STABLE_PAIRS, ids=lambda pair: "-".join(pair))
+def kernels(request):
+    return kernels_for(two_layer(*request.param))
+
+
+@pytest.mark.parametrize("logit", [1000.0, -1000.0, 1e4, -1e4])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_huge_logits_give_finite_loss_and_gradients(kernels, logit, dtype):
+    params = {n: np.zeros(s, dtype=dtype) for n, s in kernels.PARAM_SHAPES.items()}
+    params["W1"][:] = 50.0  # saturates the tanh layer
+    params["b2"] = np.array([logit, -logit], dtype=dtype)
+    x = np.array([[1.0, 2.0], [-3.0, 0.5]], dtype=dtype)
+    y = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=dtype)  # labels of exactly 0 and 1
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow, divide-by-zero or invalid value
+        loss, grads = kernels.loss_and_grads(params, x, y)
+
+    assert np.isfinite(loss)
+    for name, value in grads.items():
+        assert value.dtype == dtype and np.isfinite(value).all(), name
+
+
+def test_float32_agrees_with_float64_reference(kernels):
+    rng = np.random.default_rng(11)
+    params = {n: rng.normal(scale=4.0, size=s) for n, s in kernels.PARAM_SHAPES.items()}
+    x = rng.normal(scale=3.0, size=(64, 2))
+    y = rng.integers(0, 2, size=(64, 2)).astype(float)
+
+    loss64, grads64 = kernels.loss_and_grads(params, x, y)
+    single = {n: v.astype(np.float32) for n, v in params.items()}
+    loss32, grads32 = kernels.loss_and_grads(single, x.astype(np.float32), y)
+
+    assert loss32 == pytest.approx(loss64, rel=1e-5, abs=1e-5)
+    for name in grads64:
+        scale = np.abs(grads64[name]).max() + 1e-6
+        assert np.abs(grads32[name] - grads64[name]).max() <= 1e-4 * scale, name
