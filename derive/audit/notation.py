@@ -50,7 +50,7 @@ class Unknown:
     text: str  # LaTeX as the document wrote it
     reason: str
     suggestion: sp.Symbol | None
-    from_letters: bool  # out of range only for some values of an index letter
+    letters: frozenset[str]  # index letters whose values put it out of range
 
 
 class Notation:
@@ -104,9 +104,40 @@ class Notation:
             )
         return len(indices) == 1 and 1 <= indices[0] <= sizes[layer]
 
+    def missing(self, kind: str, layer: int, indices: tuple[int, ...]) -> str:
+        """Why the network has no such symbol, in one phrase."""
+        sizes = self.sizes
+        if kind == "x":
+            return f"the network has {sizes[0]} inputs"
+        if kind == "y":
+            return f"the network has {sizes[-1]} outputs"
+        if not (0 if kind == "z" else 1) <= layer <= self.depth:
+            return f"the network has no layer {layer}"
+        if kind == "w":
+            return (
+                f"w^{{({layer})}} connects {sizes[layer - 1]} units of layer "
+                f"{layer - 1} to {sizes[layer]} units of layer {layer}"
+            )
+        return f"layer {layer} has {sizes[layer]} units"
+
+    def suggest(
+        self, kind: str, layer: int, indices: tuple[int, ...]
+    ) -> sp.Symbol | None:
+        """The likely intended symbol: indices swapped, or the nearest layer that fits."""
+        if kind == "w" and self.exists(kind, layer, indices[::-1]):
+            return self.node(kind, layer, indices[::-1])
+        if kind in ("x", "y"):
+            return None
+        others = sorted(
+            range(self.depth + 1), key=lambda other: (abs(other - layer), other)
+        )
+        for other in others:
+            if other != layer and self.exists(kind, other, indices):
+                return self.node(kind, other, indices)
+        return None
+
     def delta(self, symbol: sp.Symbol) -> sp.Symbol:
         """The label Delta v, which stands for dL/dv."""
-        node = self.nodes[symbol]
         latex = self.network.latex_names[symbol]
         name = f"delta_{symbol.name}"
         label = self.network.symbol(name, rf"\Delta {latex}")

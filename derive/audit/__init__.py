@@ -1,0 +1,97 @@
+"""derive audit: check a hand-written backprop derivation, equation by equation.
+
+Input: a Markdown or LaTeX file with display math, and a network spec (the seed network
+by default). Output: a verdict for every '=' link, as a text report or JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from derive.audit.document import read_document
+from derive.audit.judge import Judge, Link
+from derive.audit.notation import Notation
+from derive.audit.report import Audit, render_json, render_text
+from derive.errors import BadInputError
+from derive.spec import Spec, load_spec
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 2_000_000
+FORMATS = ("text", "json")
+
+
+def audit_file(
+    path: str, spec_path: str | None = None, output_format: str = "text"
+) -> tuple[str, int]:
+    """Return (report text or JSON string, exit code): 0 no link wrong, 1 some link
+    wrong; raise BadInputError (one line) for unusable input."""
+    if output_format not in FORMATS:
+        raise BadInputError(
+            f"format {output_format!r} is not known; allowed: {', '.join(FORMATS)}"
+        )
+    text = read_text(Path(path))
+    spec = load_spec(spec_path)
+    audit = audit_text(text, spec, source=str(path))
+    rendered = render_json(audit) if output_format == "json" else render_text(audit)
+    return rendered, 1 if audit.wrong else 0
+
+
+def read_text(path: Path) -> str:
+    """The document's text; a one-line BadInputError when it is not a usable text file."""
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise BadInputError(f"{path}: is a folder, expected a Markdown or LaTeX file")
+        if size > MAX_FILE_BYTES:
+            raise BadInputError(
+                f"{path}: the file is {size / 1e6:.1f} MB; the audit reads documents of "
+                f"at most {MAX_FILE_BYTES / 1e6:.0f} MB"
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInputError(f"{path}: document not found") from None
+    except OSError as error:
+        raise BadInputError(f"{path}: cannot read the document ({error.strerror})") from None
+    if b"\0" in raw:
+        raise BadInputError(f"{path}: is a binary file (it has NUL bytes), not text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BadInputError(
+            f"{path}: is not UTF-8 text (byte 0x{raw[error.start]:02x} at offset "
+            f"{error.start})"
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def audit_text(text: str, spec: Spec | None = None, source: str = "<text>") -> Audit:
+    """Audit a document's text against a spec (the seed network when None)."""
+    started = time.perf_counter()
+    spec = spec if spec is not None else load_spec(None)
+    judge = Judge(Notation(spec))
+    document = read_document(text)
+    audit = Audit(source, spec)
+    for chain in document.chains:
+        try:
+            audit.links += judge.chain(chain)
+        except Exception as error:  # a last guard: one odd equation must not stop the audit
+            logger.debug("equation %d failed", chain.number, exc_info=True)
+            audit.links += unjudged(chain, error)
+    audit.warnings = sorted(set(document.warnings) | set(judge.warnings))
+    logger.debug("audited %s in %.2f s", source, time.perf_counter() - started)
+    return audit
+
+
+def unjudged(chain, error: Exception) -> list[Link]:
+    message = f"could not be judged ({type(error).__name__})"
+    return [
+        Link(line, chain.number, k + 1, chain.sides[k].text, chain.sides[k + 1].text,
+             "unparsed", message)
+        for k, line in enumerate(chain.link_lines)
+    ]
+
+
+__all__ = ["audit_file", "audit_text"]

@@ -1,0 +1,461 @@
+"""Reading stage 3: a parse tree into a SymPy expression in the network's symbols.
+
+Index letters (the i and j of w_{ij}^{(l)}) take their values from ``env``; a symbol the
+network lacks becomes a placeholder recorded in the notation as an ``Unknown``.
+"""
+
+from __future__ import annotations
+
+import lark
+import sympy as sp
+
+from derive.audit.lexer import ReadError
+from derive.audit.notation import LAYERED_LETTERS, NODE_LETTERS, Diff, Notation
+from derive.audit.notation import SampleSum, Unknown
+
+MAX_SUM_TERMS = 1000
+MAX_NUMERIC_EXPONENT = 100
+APPLICATIONS = ("apply", "apply_prime", "apply_operator")
+FUNCTIONS = {
+    r"\ln": sp.log,
+    r"\exp": sp.exp,
+    r"\tanh": sp.tanh,
+    r"\sigma": lambda u: 1 / (1 + sp.exp(-u)),
+    r"\relu": lambda u: sp.Max(0, u),
+}
+DERIVATIVES = {
+    r"\ln": lambda u: 1 / u,
+    r"\exp": sp.exp,
+    r"\tanh": lambda u: 1 - sp.tanh(u) ** 2,
+    r"\sigma": lambda u: sp.exp(-u) / (1 + sp.exp(-u)) ** 2,
+    r"\relu": lambda u: sp.Heaviside(u),
+}
+RELATIONS = {"<": sp.StrictLessThan, "<=": sp.LessThan, ">": sp.StrictGreaterThan}
+RELATIONS[">="] = sp.GreaterThan
+
+
+class Builder:
+    def __init__(self, notation: Notation, env: dict[str, int]):
+        self.notation = notation
+        self.env = dict(env)
+
+    def build(self, tree) -> sp.Expr:
+        if isinstance(tree, lark.Token):
+            raise ReadError(f"cannot read '{tree.value}' here")
+        method = getattr(self, f"rule_{tree.data}", None)
+        if method is None:
+            raise ReadError(f"the form '{tree.data}' is not supported")
+        return method(tree)
+
+    # Sums, products and their operands.
+    def rule_start(self, tree):
+        return self.build(tree.children[0])
+
+    def rule_group(self, tree):
+        return self.build(tree.children[1])
+
+    def rule_neg(self, tree):
+        return -self.build(tree.children[1])
+
+    def rule_pos(self, tree):
+        return self.build(tree.children[1])
+
+    def rule_add(self, tree):
+        terms = []
+        while tree.data in ("add", "subtract"):  # walk the left spine, not recursion
+            sign = 1 if tree.data == "add" else -1
+            terms.append(sign * self.build(tree.children[2]))
+            tree = tree.children[0]
+        terms.append(self.build(tree))
+        return sp.Add(*terms)
+
+    rule_subtract = rule_add
+
+    def rule_mul(self, tree):
+        factors, divisors = [], []
+        while isinstance(tree, lark.Tree) and tree.data in ("mul", "div"):
+            right = tree.children[-1]
+            check_closed(tree.children[0])
+            (divisors if tree.data == "div" else factors).append(right)
+            tree = tree.children[0]
+        factors.append(tree)
+        product = sp.Mul(*(self.build(factor) for factor in factors))
+        return product / sp.Mul(*(self.build(divisor) for divisor in divisors))
+
+    rule_div = rule_mul
+
+    def rule_number(self, tree):
+        return sp.Rational(tree.children[0].value)
+
+    def rule_fraction(self, tree):
+        return self.build(tree.children[2]) / self.build(tree.children[5])
+
+    def rule_square_root(self, tree):
+        return sp.sqrt(self.build(tree.children[2]))
+
+    def rule_maximum(self, tree):
+        return sp.Max(self.build(tree.children[2]), self.build(tree.children[4]))
+
+    # Functions and derivatives.
+    def rule_apply(self, tree):
+        name = tree.children[0].children[0].value
+        return FUNCTIONS[name](self.build(tree.children[-1]))
+
+    def rule_apply_prime(self, tree):
+        name = tree.children[0].children[0].value
+        return DERIVATIVES[name](self.build(tree.children[-1]))
+
+    def rule_apply_operator(self, tree):
+        variable = self.variable(tree.children[0].children[-2])
+        return Diff(self.build(tree.children[1]), variable)
+
+    def rule_derivative(self, tree):
+        trees = [child for child in tree.children if isinstance(child, lark.Tree)]
+        body, variable = trees[0], trees[-1]
+        return Diff(self.build(body), self.variable(variable))
+
+    def variable(self, tree) -> sp.Symbol:
+        symbol = self.build(tree)
+        if symbol in self.notation.unknowns or symbol in self.notation.nodes:
+            return symbol
+        shown = self.notation.latex(symbol)
+        raise ReadError(f"a derivative with respect to {shown} is not supported")
+
+    def rule_label(self, tree):
+        symbol = self.build(tree.children[1])
+        notation = self.notation
+        if symbol in notation.nodes and notation.nodes[symbol].kind != "y":
+            return notation.delta(symbol)
+        entry = notation.unknowns.get(symbol)
+        if entry is None:
+            raise ReadError(
+                rf"\Delta {notation.latex(symbol)} is not a label of a node"
+            )
+        suggestion = entry.suggestion and notation.delta(entry.suggestion)
+        return notation.unknown(
+            Unknown(rf"\Delta {entry.text}", entry.reason, suggestion, entry.letters)
+        )
+
+    # Piecewise forms.
+    def rule_piecewise_otherwise(self, tree):
+        pieces = [self.piece(child) for child in tree.children[:-3:2]]
+        return sp.Piecewise(*pieces, (self.build(tree.children[-2]), True))
+
+    def rule_piecewise_all(self, tree):
+        return sp.Piecewise(*(self.piece(child) for child in tree.children[::2]))
+
+    def piece(self, tree) -> tuple[sp.Expr, sp.Basic]:
+        return self.build(tree.children[0]), self.condition(tree.children[-1])
+
+    def condition(self, tree) -> sp.Basic:
+        left, relation, right = tree.children
+        return RELATIONS[relation.value](self.build(left), self.build(right))
+
+    def rule_cases(self, tree):
+        rows = [child for child in tree.children if isinstance(child, lark.Tree)]
+        pieces = []
+        for row in rows:
+            value = self.build(row.children[0])
+            if row.data == "case_otherwise":
+                pieces.append((value, True))
+            else:
+                pieces.append((value, self.condition(row.children[-1])))
+        return sp.Piecewise(*pieces)
+
+    # Sums over units or over the samples of a batch.
+    def rule_sum(self, tree):
+        limits, body = tree.children[-2], tree.children[-1]
+        letter, lower, upper = self.limits(limits)
+        uses = index_letters(body) | index_letters(body, layers=True)
+        if upper == "N" or (upper is None and letter not in uses):
+            if lower not in (None, 1):
+                raise ReadError("a sum over the batch must run from 1 to N")
+            return SampleSum(self.build(body))
+        if upper == "N" or isinstance(upper, str):
+            raise ReadError(f"the upper limit {upper} of the sum is not a number")
+        total = self.unit_sum(letter, lower or 1, upper, body)
+        if len(tree.children) == 4:
+            return self.build(tree.children[0]) * total
+        return total
+
+    rule_product_sum = rule_sum
+
+    def limits(self, tree) -> tuple[str, int | None, int | str | None]:
+        tokens = [child for child in tree.children if isinstance(child, lark.Token)]
+        letter = next(token.value for token in tokens if token.type == "LETTER")
+        lower = None
+        expressions = [child for child in tree.children if isinstance(child, lark.Tree)]
+        if expressions and expressions[0].data != "upper":
+            lower = self.integer(expressions[0], "the lower limit of the sum")
+        upper = None
+        if expressions and expressions[-1].data == "upper":
+            bound = expressions[-1].children[
+                -2 if len(expressions[-1].children) > 2 else -1
+            ]
+            if is_letter(bound, "N"):
+                upper = "N"
+            else:
+                upper = self.integer(bound, "the upper limit of the sum")
+        return letter, lower, upper
+
+    def integer(self, tree, what: str) -> int:
+        value = (
+            self.build(tree) if isinstance(tree, lark.Tree) else sp.sympify(tree.value)
+        )
+        if not (value.is_Integer and 0 <= value <= MAX_SUM_TERMS):
+            raise ReadError(f"{what} must be a whole number, not {value}")
+        return int(value)
+
+    def unit_sum(self, letter: str, lower: int, upper: int | None, body) -> sp.Expr:
+        """Sum the body over letter = lower..upper; with no upper, over the units it names."""
+        explicit = upper is not None
+        last = upper if explicit else max(self.notation.sizes)
+        terms, skipped = [], []
+        for value in range(lower, last + 1):
+            inner = Builder(self.notation, {**self.env, letter: value})
+            term = inner.build(body)
+            if not explicit and letter_out_of_range(self.notation, term, letter):
+                skipped.append(term)
+            else:
+                terms.append(term)
+        if terms:
+            return sp.Add(*terms)
+        # No value of the letter fits: an outer index letter may be out of range.
+        outer = {
+            other
+            for term in skipped
+            for symbol in term.free_symbols
+            if symbol in self.notation.unknowns
+            for other in self.notation.unknowns[symbol].letters - {letter}
+        }
+        if not outer:
+            raise ReadError(f"the sum over {letter} has no terms in this network")
+        reason = "the sum has no terms for these index values"
+        return self.notation.unknown(Unknown("\\sum", reason, None, frozenset(outer)))
+
+    # Symbols.
+    def rule_letter(self, tree):
+        return self.symbol(tree.children[0].value, None, None)
+
+    def rule_indexed(self, tree):
+        return self.symbol(letter_of(tree.children[0]), tree.children[1], None)
+
+    def rule_raised(self, tree):
+        base, sup = tree.children
+        if isinstance(base, lark.Tree) and base.data == "letter":
+            return self.symbol(base.children[0].value, None, sup)
+        return power(self.build(base), self.build(superscript(sup)))
+
+    def rule_indexed_raised(self, tree):
+        return self.symbol(
+            letter_of(tree.children[0]), tree.children[1], tree.children[2]
+        )
+
+    def rule_raised_indexed(self, tree):
+        return self.symbol(
+            letter_of(tree.children[0]), tree.children[2], tree.children[1]
+        )
+
+    def symbol(self, letter: str, sub, sup) -> sp.Expr:
+        """A network symbol, with the superscript read as its layer or as a power."""
+        layer_tree = layer_of(sup) if letter in (*LAYERED_LETTERS, "x") else None
+        exponent = None if sup is None or layer_tree else self.build(superscript(sup))
+        if letter in NODE_LETTERS:
+            found = self.node(letter, sub, layer_tree)
+        elif sub is not None:
+            found = self.stranger(letter, sub)
+        else:
+            found = self.constant(letter)
+        if exponent is None:
+            return found
+        return sp.exp(exponent) if found is sp.E else power(found, exponent)
+
+    def constant(self, letter: str) -> sp.Expr:
+        notation = self.notation
+        named = {"L": notation.loss, "J": notation.batch_loss, "N": notation.batch_size}
+        if letter in named:
+            return named[letter]
+        if letter == "e":
+            return sp.E
+        if letter in self.env:
+            return sp.Integer(self.env[letter])
+        if letter in NODE_LETTERS:
+            raise ReadError(f"{letter} needs a unit index, as in {letter}_1")
+        suggestion = notation.loss if letter == "E" else None
+        reason = f"{letter} is not a symbol of this network"
+        return notation.unknown(Unknown(letter, reason, suggestion, frozenset()))
+
+    def stranger(self, letter: str, sub) -> sp.Expr:
+        text = f"{letter}_{{{sub_text(sub)}}}"
+        reason = f"{letter} is not a symbol of this network"
+        return self.notation.unknown(Unknown(text, reason, None, frozenset()))
+
+    def node(self, letter: str, sub, layer_tree) -> sp.Expr:
+        if sub is None:
+            raise ReadError(f"{letter} needs a unit index, as in {letter}_1")
+        count = 2 if letter == "w" else 1
+        indices, letters = self.indices(sub, count, letter)
+        layer = self.layer(letter, layer_tree, letters)
+        notation = self.notation
+        found = notation.node(letter, layer, indices)
+        if found is not None:
+            return found
+        text = written(letter, indices, layer_tree, layer)
+        reason = notation.missing(letter, layer, indices)
+        suggestion = notation.suggest(letter, layer, indices)
+        return notation.unknown(Unknown(text, reason, suggestion, frozenset(letters)))
+
+    def layer(self, letter: str, layer_tree, letters: set[str]) -> int:
+        notation = self.notation
+        if letter in ("x", "y"):
+            if layer_tree is not None and layer_tree.value != "0":
+                raise ReadError(f"{letter} has no layers; write {letter}_i alone")
+            return 0 if letter == "x" else notation.depth
+        if layer_tree is None:
+            if notation.depth == 1:
+                return 1
+            raise ReadError(
+                f"{letter} needs a layer superscript, as in {letter}_1^{{(1)}}, "
+                f"in a network of {notation.depth} layers"
+            )
+        if layer_tree.type == "LETTER":
+            letters.add(layer_tree.value)
+        return self.value(layer_tree)
+
+    def indices(self, sub, count: int, letter: str) -> tuple[tuple[int, ...], set[str]]:
+        tokens = [
+            child.children[0] for child in sub.children if isinstance(child, lark.Tree)
+        ]
+        items = [token for token in tokens if token.type != "COMMA"]
+        if len(items) == 1 and count == 2 and len(items[0].value) == 2:
+            if not any(token.type == "COMMA" for token in tokens):
+                digits = items[0].value
+                items = [
+                    lark.Token("NUMBER", digits[0]),
+                    lark.Token("NUMBER", digits[1]),
+                ]
+        if len(items) != count:
+            wanted = "two indices" if count == 2 else "one index"
+            raise ReadError(f"{letter}_{{{sub_text(sub)}}} should have {wanted}")
+        letters = {token.value for token in items if token.type == "LETTER"}
+        return tuple(self.value(token) for token in items), letters
+
+    def value(self, token) -> int:
+        if token.type == "NUMBER":
+            if not token.value.isdigit():
+                raise ReadError(f"the index {token.value} is not a whole number")
+            return int(token.value)
+        if token.value not in self.env:
+            raise ReadError(f"the index letter {token.value} has no value here")
+        return self.env[token.value]
+
+
+def power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
+    """base**exponent, refusing numbers too large to compute."""
+    if base.is_Number and exponent.is_Number and abs(exponent) > MAX_NUMERIC_EXPONENT:
+        raise ReadError(f"the power {base}^{exponent} is too large to compute")
+    return sp.Pow(base, exponent)
+
+
+def check_closed(left) -> None:
+    """In 'ln u v', does ln take u or uv? Only brackets make it certain."""
+    last = left
+    while isinstance(last, lark.Tree) and last.data in ("mul", "div"):
+        last = last.children[-1]
+    if isinstance(last, lark.Tree) and last.data in APPLICATIONS:
+        argument = last.children[-1]
+        if not (isinstance(argument, lark.Tree) and argument.data == "group"):
+            raise ReadError(
+                "a function or d/dv is followed by more than one factor; put its "
+                "argument in brackets to say where it ends"
+            )
+
+
+def superscript(sup):
+    return (
+        sup.children[2] if len(sup.children) == 4 else number_or_letter(sup.children[1])
+    )
+
+
+def number_or_letter(token):
+    return lark.Tree("number" if token.type == "NUMBER" else "letter", [token])
+
+
+def layer_of(sup):
+    """The token of a layer superscript ^{(l)} or ^{[l]}, or None for a power."""
+    if sup is None or len(sup.children) != 4:
+        return None
+    inner = sup.children[2]
+    if not (isinstance(inner, lark.Tree) and inner.data == "group"):
+        return None
+    if inner.children[0].type not in ("LPAR", "LSQB"):
+        return None
+    content = inner.children[1]
+    if isinstance(content, lark.Tree) and content.data in ("number", "letter"):
+        return content.children[0]
+    return None
+
+
+def letter_of(tree) -> str:
+    if isinstance(tree, lark.Tree) and tree.data == "letter":
+        return tree.children[0].value
+    raise ReadError("only a letter can carry an index")
+
+
+def is_letter(tree, value: str) -> bool:
+    if isinstance(tree, lark.Token):
+        return tree.value == value
+    return tree.data == "letter" and tree.children[0].value == value
+
+
+def sub_text(sub) -> str:
+    tokens = [
+        child.children[0] for child in sub.children if isinstance(child, lark.Tree)
+    ]
+    return "".join(token.value for token in tokens)
+
+
+def written(letter: str, indices: tuple[int, ...], layer_tree, layer: int) -> str:
+    """The symbol as LaTeX, with index letters replaced by their values."""
+    subscript = (
+        ",".join(map(str, indices)) if max(indices) > 9 else "".join(map(str, indices))
+    )
+    if layer_tree is None:
+        return f"{letter}_{{{subscript}}}"
+    return f"{letter}_{{{subscript}}}^{{({layer})}}"
+
+
+def index_letters(tree, layers: bool = False) -> set[str]:
+    """Letters used as unit indices (or, with layers=True, as layer indices)."""
+    letters = set()
+    for node in tree.iter_subtrees():
+        if node.data == "sub" and not layers:
+            letters |= {
+                child.children[0].value
+                for child in node.children
+                if isinstance(child, lark.Tree) and child.children[0].type == "LETTER"
+            }
+        elif node.data == "sup" and layers and (token := layer_of(node)) is not None:
+            if token.type == "LETTER":
+                letters.add(token.value)
+    return letters
+
+
+def free_letters(tree) -> tuple[set[str], set[str]]:
+    """The unit and layer index letters no sum binds, for a general rule's instances."""
+    bound = {
+        token.value
+        for node in tree.iter_subtrees()
+        if node.data == "limits"
+        for token in node.children
+        if isinstance(token, lark.Token) and token.type == "LETTER"
+    }
+    return index_letters(tree) - bound, index_letters(tree, layers=True) - bound
+
+
+def letter_out_of_range(notation: Notation, term: sp.Expr, letter: str) -> bool:
+    return any(
+        letter in notation.unknowns[symbol].letters
+        for symbol in term.free_symbols
+        if symbol in notation.unknowns
+    )

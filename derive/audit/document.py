@@ -1,0 +1,258 @@
+"""Document stage: Markdown or LaTeX text into chains of equal sides, with line numbers.
+
+Display math ($$...$$, \\[...\\], equation, align and their starred forms) is split at
+top-level '=' signs into chains; \\implies, \\quad, commas and '\\\\' rows separate chains,
+except that a row continuing a chain ('= \\\\ &= ...', '= \\\\ &- ...') joins it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+MAX_LINKS = 1000
+
+ENVIRONMENTS = "equation|align|gather|multline|eqnarray|displaymath|flalign|alignat"
+OPENER = re.compile(
+    r"^[ \t]*(?P<fence>```|~~~)"
+    r"|(?<!\\)(?P<dollars>\$\$)"
+    r"|(?<!\\)(?P<bracket>\\\[)"
+    rf"|\\begin\{{(?P<environment>(?:{ENVIRONMENTS})\*?)\}}",
+    re.MULTILINE,
+)
+WRAPPERS = re.compile(
+    r"\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|multlined)\}(?:\{\d+\})?"
+)
+TRAILING_PUNCTUATION = re.compile(r"(?<!\\)[,;.]\s*$")
+COMMENT = re.compile(r"(?<!\\)%[^\n]*")
+PIECES = re.compile(
+    r"(?P<row>\\\\(?:\s*\[[^\]\n]*\])?)"
+    r"|(?P<hard>\\(?:implies|Rightarrow|Longrightarrow|iff|Leftrightarrow)(?![A-Za-z]))"
+    r"|(?P<soft>\\q?quad(?![A-Za-z])|[,;])"
+    r"|(?P<open>\\left(?![A-Za-z])\s*(?:\\[A-Za-z]+|\\.|.)|\\begin\{[^{}]*\}|\\\{|[{(\[])"
+    r"|(?P<close>\\right(?![A-Za-z])\s*(?:\\[A-Za-z]+|\\.|.)|\\end\{[^{}]*\}|\\\}|[})\]])"
+    r"|(?P<eq>(?<![<>!])=(?!=))"
+    r"|(?P<amp>&)"
+    r"|\\[A-Za-z]+|\\.",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Side:
+    text: str  # the LaTeX of the side, as written
+    line: int  # 1-based line where the side starts
+
+
+@dataclass
+class Chain:
+    number: int  # the equation's number in the document, from 1
+    sides: list[Side]
+    link_lines: list[int]  # the line of the '=' of each link
+    problem: str | None = None  # why the display cannot be split with certainty
+
+
+@dataclass
+class Document:
+    chains: list[Chain] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Piece:
+    kind: str  # text, eq, row, hard, soft
+    start: int  # offsets into the document
+    end: int
+
+
+def read_document(text: str) -> Document:
+    """Every chain of every display in the text, in order."""
+    lines = LineIndex(text)
+    document = Document()
+    links = 0
+    for start, end in displays(text, document, lines):
+        for chain in split_display(text, start, end, lines):
+            if links + len(chain.link_lines) > MAX_LINKS:
+                document.warnings.append(
+                    (chain.link_lines[0], f"the audit stops here, after {links} links")
+                )
+                return document
+            chain.number = len(document.chains) + 1
+            links += len(chain.link_lines)
+            document.chains.append(chain)
+    return document
+
+
+class LineIndex:
+    def __init__(self, text: str):
+        self.starts = [0] + [match.end() for match in re.finditer("\n", text)]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+
+def displays(text: str, document: Document, lines: LineIndex):
+    """(start, end) offsets of the content of each display; code blocks are skipped."""
+    position = 0
+    while (opener := OPENER.search(text, position)) is not None:
+        kind = opener.lastgroup
+        closer = CLOSERS[kind](opener)
+        found = closer.search(text, opener.end())
+        if found is None:
+            if kind != "fence":
+                where = lines.line(opener.start())
+                message = (
+                    f"{opener.group(kind)} is never closed; the rest is not checked"
+                )
+                document.warnings.append((where, message))
+            return
+        if kind != "fence":
+            yield opener.end(), found.start()
+        position = found.end()
+
+
+CLOSERS = {
+    "fence": lambda opener: re.compile(
+        rf"^[ \t]*{opener.group('fence')}", re.MULTILINE
+    ),
+    "dollars": lambda opener: re.compile(r"(?<!\\)\$\$"),
+    "bracket": lambda opener: re.compile(r"(?<!\\)\\\]"),
+    "environment": lambda opener: re.compile(
+        re.escape(rf"\end{{{opener.group('environment')}}}")
+    ),
+}
+
+
+def split_display(text: str, start: int, end: int, lines: LineIndex) -> list[Chain]:
+    """The chains of one display whose content is text[start:end]."""
+    content = blank_out(text[start:end])
+    items, balanced = scan(content)
+    problem = None
+    if not balanced:
+        problem = "its brackets do not balance, so where each side ends is uncertain"
+    stream = join_rows(items, content)
+    chains = []
+    for chunk in split_at(stream, "hard"):
+        for part in merge_soft(chunk):
+            chain = make_chain(part, content, start, lines)
+            if chain is not None:
+                chain.problem = problem
+                chains.append(chain)
+    return chains
+
+
+def blank_out(content: str) -> str:
+    """The content with comments and alignment wrappers replaced by spaces."""
+    for pattern in (COMMENT, WRAPPERS):
+        content = pattern.sub(lambda match: " " * len(match.group(0)), content)
+    return content
+
+
+def scan(content: str) -> tuple[list[Piece], bool]:
+    """Text and the top-level separators between it; and whether brackets balance."""
+    items: list[Piece] = []
+    depth, balanced, cursor = 0, True, 0
+    for match in PIECES.finditer(content):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+            if depth < 0:
+                balanced, depth = False, 0
+        if kind in (None, "open", "close") or depth > 0:
+            continue
+        items.append(Piece("text", cursor, match.start()))
+        if kind != "amp":
+            items.append(Piece(kind, match.start(), match.end()))
+        cursor = match.end()
+    items.append(Piece("text", cursor, len(content)))
+    return items, balanced and depth == 0
+
+
+def join_rows(items: list[Piece], content: str) -> list[Piece]:
+    """One stream of pieces, a 'hard' break where a row starts a new chain."""
+    rows: list[list[Piece]] = [[]]
+    for piece in items:
+        if piece.kind == "row":
+            rows.append([])
+        else:
+            rows[-1].append(piece)
+    stream: list[Piece] = []
+    for row in rows:
+        significant = [piece for piece in row if not blank(piece, content)]
+        if not significant:
+            continue
+        if stream:
+            last = [piece for piece in stream if not blank(piece, content)][-1]
+            lead = significant[0]
+            if lead.kind == "eq" and last.kind == "eq":
+                row = [piece for piece in row if piece is not lead]  # '= \\ &=' is one
+            elif not continues(last, lead, content):
+                stream.append(Piece("hard", lead.start, lead.start))
+        stream.extend(row)
+    return stream
+
+
+def continues(last: Piece, lead: Piece, content: str) -> bool:
+    """Whether a row carries on the chain above it rather than starting one."""
+    if last.kind == "eq" or lead.kind == "eq":
+        return True
+    return content[lead.start : lead.end].lstrip()[:1] in ("+", "-")
+
+
+def blank(piece: Piece, content: str) -> bool:
+    return piece.kind == "text" and not content[piece.start : piece.end].strip()
+
+
+def split_at(stream: list[Piece], kind: str) -> list[list[Piece]]:
+    parts: list[list[Piece]] = [[]]
+    for piece in stream:
+        if piece.kind == kind:
+            parts.append([])
+        else:
+            parts[-1].append(piece)
+    return parts
+
+
+def merge_soft(chunk: list[Piece]) -> list[list[Piece]]:
+    """Split at commas and \\quad only where both parts hold an '='; else keep them."""
+    parts = split_at(chunk, "soft")
+    separators = [piece for piece in chunk if piece.kind == "soft"]
+    merged = [parts[0]]
+    for separator, part in zip(separators, parts[1:], strict=True):
+        if has_equals(part) and has_equals(merged[-1]):
+            merged.append(part)
+        else:
+            kept = Piece("text", separator.start, separator.end)
+            merged[-1] = [*merged[-1], kept, *part]
+    return merged
+
+
+def has_equals(pieces: list[Piece]) -> bool:
+    return any(piece.kind == "eq" for piece in pieces)
+
+
+def make_chain(part: list[Piece], content: str, base: int, lines: LineIndex):
+    """The chain of one part, or None when it has no '=' (it is not an equation)."""
+    equals = [piece for piece in part if piece.kind == "eq"]
+    if not equals:
+        return None
+    groups = split_at(part, "eq")
+    sides = []
+    for index, group in enumerate(groups):
+        words = " ".join(content[piece.start : piece.end] for piece in group)
+        filled = [piece for piece in group if not blank(piece, content)]
+        if filled:
+            offset = (
+                filled[0].start
+                + len(content[filled[0].start :])
+                - len(content[filled[0].start :].lstrip())
+            )
+        else:
+            offset = equals[min(index, len(equals) - 1)].start
+        words = TRAILING_PUNCTUATION.sub("", " ".join(words.split()))
+        sides.append(Side(words, lines.line(base + offset)))
+    link_lines = [lines.line(base + piece.start) for piece in equals]
+    return Chain(0, sides, link_lines)

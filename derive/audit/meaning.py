@@ -1,0 +1,96 @@
+"""Judging stage 1: what a read expression means, as SymPy in the network's symbols.
+
+Diff(u, v) becomes the derivative of u with v's layer-mates held fixed (the backprop
+meaning); L becomes the per-sample loss and J the batch loss; a Delta label becomes its
+true dL/dv, or, when asked, the value the author gave it.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.audit.notation import Diff, Notation, SampleSum
+
+
+class Meaning:
+    def __init__(self, notation: Notation):
+        self.notation = notation
+        self._derivatives: dict[tuple[sp.Expr, sp.Symbol], sp.Expr] = {}
+        self._resolved: dict[sp.Expr, sp.Expr] = {}
+        for symbol in notation.network.loss().free_symbols:
+            notation.register(symbol)
+
+    def resolve(self, expression: sp.Expr, labels: dict | None = None) -> sp.Expr:
+        """The expression with every derivative taken; labels maps a Delta to the
+        author's value for it (itself unresolved), and a label not in it means dL/dv."""
+        if not labels:
+            found = self._resolved.get(expression)
+            if found is None:
+                found = self._resolve(expression, {}, frozenset())
+                self._resolved[expression] = found
+            return found
+        return self._resolve(expression, labels, frozenset())
+
+    def _resolve(self, expression, labels, seen) -> sp.Expr:
+        notation = self.notation
+        if expression.is_Atom:
+            if expression == notation.loss:
+                return notation.network.loss()
+            if expression == notation.batch_loss:
+                return self.batch_loss()
+            if expression in notation.deltas:
+                if expression in labels and expression not in seen:
+                    inner = labels[expression]
+                    return self._resolve(inner, labels, seen | {expression})
+                return self.truth(expression)
+            return expression
+        if isinstance(expression, Diff):
+            body = self._resolve(expression.args[0], labels, seen)
+            return self.differentiate(body, expression.args[1])
+        arguments = [
+            self._resolve(argument, labels, seen) for argument in expression.args
+        ]
+        return expression.func(*arguments)
+
+    def batch_loss(self) -> sp.Expr:
+        """J = (1/N) sum_n L_n for a mean reduction, sum_n L_n for a sum."""
+        total = SampleSum(self.notation.network.loss())
+        if self.notation.spec.reduction == "mean":
+            return total / self.notation.batch_size
+        return total
+
+    def truth(self, label: sp.Symbol) -> sp.Expr:
+        """dL/dv for the label Delta v."""
+        variable = self.notation.deltas[label]
+        return self.differentiate(self.notation.network.loss(), variable)
+
+    def differentiate(self, body: sp.Expr, variable: sp.Symbol) -> sp.Expr:
+        """d body / d variable, with the nodes after the variable written through it."""
+        key = (body, variable)
+        found = self._derivatives.get(key)
+        if found is None:
+            found = sp.diff(self.express(body, variable), variable)
+            self._derivatives[key] = found
+        return found
+
+    def express(self, body: sp.Expr, variable: sp.Symbol) -> sp.Expr:
+        """The body with every a and z later in the forward pass than the variable
+        replaced by its definition, layer by layer, down to the variable's own layer."""
+        notation = self.notation
+        limit = notation.position(variable)
+        while True:
+            later = {
+                symbol: notation.position(symbol)
+                for symbol in body.free_symbols
+                if notation.is_forward_node(symbol)
+                and notation.position(symbol) > limit
+            }
+            if not later:
+                return body
+            top = max(later.values())
+            replacements = {
+                symbol: notation.definition(symbol)
+                for symbol, position in later.items()
+                if position == top
+            }
+            body = body.xreplace(replacements)

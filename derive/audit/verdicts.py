@@ -1,0 +1,247 @@
+"""The verdict of one link, and the author's values of Delta labels that later links use.
+
+The value recorded for Delta v is the side before '= \\Delta v' at the end of a chain for
+dL/dv (or the side after a leading '\\Delta v ='), as the document gives it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from derive.audit.answers import right_expression
+from derive.audit.evidence import compare, compare_resolved, counterexample, sharpest
+from derive.audit.evidence import uses_batch
+from derive.audit.meaning import Meaning
+from derive.audit.notation import Diff, Notation
+from derive.audit.numeric import Undefined, value_at
+
+ASSUMPTION_NOTE = (
+    "holds only when each sample's labels sum to one ({condition}), as one-hot labels "
+    "do; cross-entropy claims are judged under that assumption"
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: str
+    message: str = ""
+    counterexample: dict | None = None
+    failure: tuple | None = None  # (instance, left, right, Comparison) of a wrong link
+
+
+@dataclass(frozen=True)
+class Record:
+    value: sp.Expr
+    line: int
+    equation: int
+    origin: object | None  # the wrong link whose value this record carries, if any
+
+
+class Verdicts:
+    def __init__(self, notation: Notation, meaning: Meaning, points, free_points):
+        self.notation = notation
+        self.meaning = meaning
+        self.points = points
+        self.free_points = free_points  # labels free of the assumption, or None
+        self.records: dict[sp.Symbol, Record] = {}
+
+    def judge(self, chain, k: int, instances, links) -> Outcome:
+        notation = self.notation
+        pairs = [(item, item.sides[k], item.sides[k + 1]) for item in instances]
+        unknown = [
+            symbol
+            for symbol in pairs[0][1].free_symbols | pairs[0][2].free_symbols
+            if symbol in notation.unknowns
+        ]
+        if unknown:
+            return self.unknown(pairs, unknown)
+        outcome = self.decide(pairs)
+        if outcome.verdict != "wrong":
+            return outcome
+        origin = first_mistake(links[:k])
+        label = record_label(notation, pairs[0][0].sides)
+        if origin is not None and label is not None and label[0] == k:
+            message = (
+                f"records as {notation.latex(label[1])} the value of this chain, whose "
+                f"link {origin.index} (line {origin.line}) is {origin.verdict}"
+            )
+            return Outcome("depends", message)
+        return self.wrong(chain, k, links, outcome)
+
+    def decide(self, pairs) -> Outcome:
+        """verified, depends or wrong (with the failing comparison kept for later)."""
+        failure, defined = None, False
+        for item, left, right in pairs:
+            result = compare(self.meaning, left, right, self.points)
+            defined = defined or result.holds is not None
+            if result.holds is False:
+                failure = (item, left, right, result)
+                break
+        if failure is None:
+            if not defined:
+                return Outcome("unparsed", "neither side has a value at any test point")
+            return Outcome("verified", self.assumption_note(pairs))
+        culprit = self.culprit(pairs)
+        if culprit is not None:
+            return Outcome("depends", culprit)
+        return Outcome("wrong", "", None, failure)
+
+    def assumption_note(self, pairs) -> str:
+        if self.free_points is None:
+            return ""
+        for _, left, right in pairs:
+            if compare(self.meaning, left, right, self.free_points).holds is False:
+                labels = [
+                    self.notation.network.latex_names[self.notation.network.y(k)]
+                    for k in self.notation.network.units(self.notation.depth)
+                ]
+                return ASSUMPTION_NOTE.format(condition=" + ".join(labels) + " = 1")
+        return ""
+
+    def culprit(self, pairs) -> str | None:
+        """Why the link holds only with an author's wrong value of a label, or None."""
+        used = set()
+        for _, left, right in pairs:
+            used |= (left.free_symbols | right.free_symbols) & self.records.keys()
+        if not used:
+            return None
+        labels = {symbol: record.value for symbol, record in self.records.items()}
+        for _, left, right in pairs:
+            if compare(self.meaning, left, right, self.points, labels).holds is not True:
+                return None
+        for label in sorted(used, key=str):
+            if self.label_is_wrong(label, labels):
+                record = self.records[label]
+                variable = self.notation.latex(self.notation.deltas[label])
+                return (
+                    f"holds only with the value of {self.notation.latex(label)} given at "
+                    f"line {record.line}, which is not dL/d{variable}"
+                    f"{self.origin_of(label, labels, set())}"
+                )
+        return None
+
+    def label_is_wrong(self, label: sp.Symbol, labels) -> bool:
+        given = self.meaning.resolve(label, labels)
+        return compare_resolved(given, self.meaning.resolve(label), self.points).holds is False
+
+    def origin_of(self, label, labels, seen) -> str:
+        """Where a wrong value of a label comes from, followed through other labels."""
+        record = self.records[label]
+        if record.origin is not None:
+            origin = record.origin
+            return f"; that value comes from the {origin.verdict} link at line {origin.line}"
+        for inner in sorted(record.value.free_symbols & self.records.keys(), key=str):
+            if inner not in seen and self.label_is_wrong(inner, labels):
+                inner_record = self.records[inner]
+                return (
+                    f"; it rests on {self.notation.latex(inner)} from line "
+                    f"{inner_record.line}{self.origin_of(inner, labels, seen | {label})}"
+                )
+        return ""
+
+    def wrong(self, chain, k: int, links, outcome: Outcome) -> Outcome:
+        item, left, right, found = outcome.failure
+        found = sharpest(self.meaning, left, right, found)
+        answer = None
+        if all(link.verdict == "verified" for link in links[:k]):
+            answer = self.right_answer(item.sides[0], found.point)
+        batch = uses_batch(self.meaning, left, right)
+        example = counterexample(self.notation, found, batch, item.env, answer)
+        message = (
+            f"the sides differ: the left is {found.left:.6g} and the right "
+            f"{found.right:.6g} at the counterexample"
+        )
+        if answer is not None:
+            message += f"; the left side is {answer[0]}"
+        return Outcome("wrong", message, example)
+
+    def right_answer(self, subject: sp.Expr, point) -> tuple[str, float] | None:
+        """What the chain's first side truly is, as LaTeX, and its value at the point."""
+        notation = self.notation
+        latex = None
+        if subject in notation.deltas:
+            subject = Diff(notation.loss, notation.deltas[subject])
+        if isinstance(subject, Diff) and subject.args[1] in notation.nodes:
+            body, variable = subject.args
+            expression, assumed = right_expression(notation, variable)
+            latex = notation.latex(expression)
+            if body == notation.batch_loss:
+                share = r"\frac{1}{N} " if notation.spec.reduction == "mean" else ""
+                latex = rf"{share}\sum_{{n=1}}^{{N}} \left({latex}\right)"
+            elif body != notation.loss:
+                return None
+            if assumed:
+                latex += " (with labels summing to one)"
+        elif notation.is_forward_node(subject):
+            latex = notation.latex(notation.definition(subject))
+        if latex is None:
+            return None
+        try:
+            return latex, value_at(self.meaning.resolve(subject), point)
+        except Undefined:
+            return None
+
+    def unknown(self, pairs, unknown) -> Outcome:
+        """Name each symbol the network lacks and the likely one; judge with those."""
+        entries = {}
+        for symbol in sorted(unknown, key=str):
+            entry = self.notation.unknowns[symbol]
+            text = f"{entry.text} is not in this network ({entry.reason})"
+            if entry.suggestion is not None:
+                text += f"; likely {self.notation.latex(entry.suggestion)}"
+            entries.setdefault(text)
+        message = "; ".join(entries)
+        replaced = []
+        for item, left, right in pairs:
+            mapping = {
+                symbol: self.notation.unknowns[symbol].suggestion
+                for symbol in left.free_symbols | right.free_symbols
+                if symbol in self.notation.unknowns
+            }
+            if any(suggestion is None for suggestion in mapping.values()):
+                return Outcome("unknown_symbol", message)
+            replaced.append((item, left.xreplace(mapping), right.xreplace(mapping)))
+        outcome = self.decide(replaced)
+        return Outcome("unknown_symbol", f"{message}. Read so, the link {READ_SO[outcome.verdict]}"
+            + (f" ({outcome.message})" if outcome.verdict == "depends" else ""))
+
+    def record(self, chain, instances, links) -> None:
+        """Keep the author's value of the label this chain ends (or starts) with."""
+        for item in instances:
+            target = record_label(self.notation, item.sides)
+            if target is None:
+                continue
+            k, label = target
+            value = item.sides[k + 1] if k == 0 and item.sides[0] == label else item.sides[k]
+            if value is None or value.free_symbols & self.notation.unknowns.keys():
+                continue
+            link = links[k]
+            origin = None if link.verdict == "verified" else first_mistake(links[: k + 1])
+            self.records[label] = Record(value, link.line, chain.number, origin)
+
+
+READ_SO = {
+    "verified": "holds",
+    "wrong": "is still false",
+    "depends": "depends on a wrong equation",
+    "unparsed": "still cannot be judged",
+}
+
+
+def first_mistake(links):
+    return next((link for link in links if link.verdict in ("wrong", "depends")), None)
+
+
+def record_label(notation: Notation, sides) -> tuple[int, sp.Symbol] | None:
+    """(link index, label) when the chain records a label's value, else None."""
+    if len(sides) < 2 or any(side is None for side in (sides[0], sides[-1])):
+        return None
+    first, last = sides[0], sides[-1]
+    if last in notation.deltas and isinstance(first, Diff):
+        if first.args == (notation.loss, notation.deltas[last]):
+            return len(sides) - 2, last
+    if first in notation.deltas:
+        return 0, first
+    return None
