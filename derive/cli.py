@@ -20,10 +20,12 @@ from derive.errors import (
     NotSupportedError,
     VerificationError,
 )
+from derive.html import derivation_html
 from derive.kernels import kernels_source
 from derive.latex import derivation_json, derivation_latex
 from derive.output import write_files
 from derive.spec import load_spec
+from derive.svg import network_svg
 
 logger = logging.getLogger("derive")
 
@@ -32,6 +34,8 @@ EXAMPLES = {
     "latex": "derive latex --spec examples/mnist-mlp.toml --max-scalar 500",
     "kernels": "derive kernels --out my_kernels",
     "audit": "derive audit my_derivation.md --format json",
+    "html": "derive html --spec examples/xor.toml",
+    "train": "derive train --epochs 50 --output demo.png",
 }
 
 
@@ -50,9 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     for name, summary in (
-        ("all", "write derivation.tex, derivation.json and kernels.py"),
+        ("all", "write derivation.tex, .json and .html, kernels.py and network.svg"),
         ("latex", "write derivation.tex and derivation.json"),
         ("kernels", "write kernels.py"),
+        ("html", "write derivation.html, readable without TeX"),
     ):
         command = commands.add_parser(
             name,
@@ -83,6 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("file", help="Markdown or LaTeX file with display math")
     audit.add_argument("--spec", help="network spec (TOML); default: the seed network")
     audit.add_argument("--format", choices=("text", "json"), default="text")
+
+    train = commands.add_parser(
+        "train",
+        help="train the seed network's kernels on two Iris species and plot it",
+        description="Train the seed network's generated kernels on two species and two "
+        "features of the Iris data, report held-out accuracy, and save a plot.",
+        epilog=f"Example: {EXAMPLES['train']}",
+    )
+    train.add_argument("--epochs", type=int, default=100)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--output", default="docs/demo.png", help="plot file (PNG)")
     return parser
 
 
@@ -96,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if arguments.command == "audit":
             return run_audit(arguments)
+        if arguments.command == "train":
+            return run_train(arguments)
         return run_generate(arguments)
     except VerificationError as error:
         print(f"derive: proof failed: {error}", file=sys.stderr)
@@ -126,10 +144,26 @@ def run_generate(arguments: argparse.Namespace) -> int:
     if arguments.command in ("all", "latex"):
         files[folder / "derivation.tex"] = derivation_latex(derivation, command)
         files[folder / "derivation.json"] = derivation_json(derivation)
+    if arguments.command in ("all", "html"):
+        files[folder / "derivation.html"] = derivation_html(derivation, command)
     if arguments.command in ("all", "kernels"):
         files[folder / "kernels.py"] = kernels_source(derivation, command)
+    if arguments.command == "all":
+        files[folder / "network.svg"] = network_svg(spec)
     write_files(files)
     logger.debug("done in %.2f s", time.perf_counter() - started)
+    return 0
+
+
+def run_train(arguments: argparse.Namespace) -> int:
+    from derive.train import run_demo
+
+    result = run_demo(arguments.output, arguments.epochs, arguments.seed)
+    print(
+        f"trained {result['epochs']} epochs: loss {result['losses'][0]:.3f} -> "
+        f"{result['losses'][-1]:.3f}, held-out accuracy {result['held_out_accuracy']:.3f} "
+        f"on {result['held_out_samples']} samples; plot in {result['output_png']}"
+    )
     return 0
 
 

@@ -84,13 +84,9 @@ def equation_lines(network: Network, equation: Equation) -> list[Line]:
 
 
 def side_latex(step: sp.Expr, names: dict[sp.Symbol, str]) -> str:
-    """A long sum of derivative terms, one term per line so that the page holds it."""
+    """A long sum, one term per line so that the page holds it."""
     text = to_latex(step, names)
-    if (
-        len(text) <= LONG_SIDE
-        or not isinstance(step, sp.Add)
-        or not step.has(sp.Derivative)
-    ):
+    if len(text) <= LONG_SIDE or not isinstance(step, sp.Add):
         return text
     terms = [to_latex(term, names) for term in step.as_ordered_terms()]
     joined = terms[0]

@@ -40,7 +40,10 @@ LAYER_KEYS = ("units", "activation", "alpha")
 # Output activations whose every value lies strictly inside (0, 1).
 UNIT_INTERVAL_OUTPUTS = ("sigmoid", "softmax")
 # Output and loss pairs whose kernels compute a logarithm that can underflow.
-IMPRECISE_AT_EXTREMES = (("softplus", "cross_entropy"), ("softmax", "binary_cross_entropy"))
+IMPRECISE_AT_EXTREMES = (
+    ("softplus", "cross_entropy"),
+    ("softmax", "binary_cross_entropy"),
+)
 # Output activations that can be zero or negative, where ln z is undefined.
 NON_POSITIVE_OUTPUTS = ("relu", "leaky_relu", "tanh", "identity")
 

@@ -25,11 +25,9 @@ from derive.spec import NAME_PATTERN
 
 logger = logging.getLogger(__name__)
 
-# The data file ships with the repository, not the installed package, so the demo
-# runs from a checkout.
-REPOSITORY = Path(__file__).resolve().parent.parent
-IRIS_PATH = REPOSITORY / "data" / "iris.csv"
-GENERATED_DIR = REPOSITORY / "generated"
+# The data ships inside the package; kernels come from a checkout's generated/ when there.
+IRIS_PATH = Path(__file__).resolve().parent / "data" / "iris.csv"
+GENERATED_DIR = Path(__file__).resolve().parent.parent / "generated"
 CLASSES = ("versicolor", "virginica")
 FEATURES = ("petal_length_cm", "petal_width_cm")
 HELD_OUT_FRACTION = 0.3

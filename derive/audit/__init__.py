@@ -44,7 +44,9 @@ def read_text(path: Path) -> str:
     try:
         size = path.stat().st_size
         if path.is_dir():
-            raise BadInputError(f"{path}: is a folder, expected a Markdown or LaTeX file")
+            raise BadInputError(
+                f"{path}: is a folder, expected a Markdown or LaTeX file"
+            )
         if size > MAX_FILE_BYTES:
             raise BadInputError(
                 f"{path}: the file is {size / 1e6:.1f} MB; the audit reads documents of "
@@ -54,7 +56,9 @@ def read_text(path: Path) -> str:
     except FileNotFoundError:
         raise BadInputError(f"{path}: document not found") from None
     except OSError as error:
-        raise BadInputError(f"{path}: cannot read the document ({error.strerror})") from None
+        raise BadInputError(
+            f"{path}: cannot read the document ({error.strerror})"
+        ) from None
     if b"\0" in raw:
         raise BadInputError(f"{path}: is a binary file (it has NUL bytes), not text")
     try:
@@ -77,7 +81,9 @@ def audit_text(text: str, spec: Spec | None = None, source: str = "<text>") -> A
     for chain in document.chains:
         try:
             audit.links += judge.chain(chain)
-        except Exception as error:  # a last guard: one odd equation must not stop the audit
+        except (
+            Exception
+        ) as error:  # a last guard: one odd equation must not stop the audit
             logger.debug("equation %d failed", chain.number, exc_info=True)
             audit.links += unjudged(chain, error)
     audit.warnings = sorted(set(document.warnings) | set(judge.warnings))
@@ -88,8 +94,15 @@ def audit_text(text: str, spec: Spec | None = None, source: str = "<text>") -> A
 def unjudged(chain, error: Exception) -> list[Link]:
     message = f"could not be judged ({type(error).__name__})"
     return [
-        Link(line, chain.number, k + 1, chain.sides[k].text, chain.sides[k + 1].text,
-             "unparsed", message)
+        Link(
+            line,
+            chain.number,
+            k + 1,
+            chain.sides[k].text,
+            chain.sides[k + 1].text,
+            "unparsed",
+            message,
+        )
         for k, line in enumerate(chain.link_lines)
     ]
 

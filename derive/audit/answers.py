@@ -52,13 +52,20 @@ def local_form(notation: Notation, variable: sp.Symbol) -> sp.Expr:
 def delta_a(notation: Notation, layer: int, j: int) -> sp.Expr:
     """sum_k dz_k/da_j Delta z_k, a single term unless the layer is a softmax."""
     network = notation.network
-    sources = network.units(layer) if network.activation_name(layer) == "softmax" else [j]
+    sources = (
+        network.units(layer) if network.activation_name(layer) == "softmax" else [j]
+    )
     return sp.Add(
-        *(network.jacobian_entry(layer, k, j) * network.delta_z(layer, k) for k in sources)
+        *(
+            network.jacobian_entry(layer, k, j) * network.delta_z(layer, k)
+            for k in sources
+        )
     )
 
 
-def output_labels(notation: Notation) -> tuple[dict[sp.Symbol, sp.Expr], set[sp.Symbol]]:
+def output_labels(
+    notation: Notation,
+) -> tuple[dict[sp.Symbol, sp.Expr], set[sp.Symbol]]:
     """The output layer's Delta z and Delta a in z and y, each in its shortest form, and
     the labels whose form needs the loss's assumption."""
     network = notation.network
@@ -70,7 +77,9 @@ def output_labels(notation: Notation) -> tuple[dict[sp.Symbol, sp.Expr], set[sp.
     assumed = set()
     for j in network.units(last):
         label = network.delta_a(last, j)
-        values[label], needs = simplest(notation, delta_a(notation, last, j).subs(values))
+        values[label], needs = simplest(
+            notation, delta_a(notation, last, j).subs(values)
+        )
         if needs:
             assumed.add(label)
     return values, assumed

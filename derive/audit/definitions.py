@@ -56,7 +56,9 @@ def written_as(notation: Notation, bracket: sp.Add) -> tuple[int, int] | None:
     if bracket.free_symbols & notation.unknowns.keys():
         return None
     nodes = notation.nodes
-    biases = [term for term in bracket.args if nodes.get(term) and nodes[term].kind == "b"]
+    biases = [
+        term for term in bracket.args if nodes.get(term) and nodes[term].kind == "b"
+    ]
     if len(biases) != 1:
         return None
     bias = nodes[biases[0]]

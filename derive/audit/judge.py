@@ -63,7 +63,9 @@ class Judge:
 
     def chain(self, chain: Chain) -> list[Link]:
         links = [
-            Link(line, chain.number, k + 1, chain.sides[k].text, chain.sides[k + 1].text)
+            Link(
+                line, chain.number, k + 1, chain.sides[k].text, chain.sides[k + 1].text
+            )
             for k, line in enumerate(chain.link_lines)
         ]
         if chain.problem:
@@ -75,8 +77,12 @@ class Judge:
         for k, link in enumerate(links):
             try:
                 self.link(chain, k, link, instances, errors, links)
-            except Exception as error:  # a last guard: one odd link must not stop the audit
-                logger.debug("link %d of equation %d failed", k + 1, chain.number, exc_info=True)
+            except (
+                Exception
+            ) as error:  # a last guard: one odd link must not stop the audit
+                logger.debug(
+                    "link %d of equation %d failed", k + 1, chain.number, exc_info=True
+                )
                 link.verdict, link.counterexample = "unparsed", None
                 link.message = f"could not be judged ({type(error).__name__})"
         self.verdicts.record(chain, instances, links)
@@ -132,7 +138,9 @@ class Judge:
         for index, side in ((k, "left"), (k + 1, "right")):
             if errors[index]:
                 text = shorten(chain.sides[index].text)
-                link.message = f"the {side} side '{text}' cannot be read: {errors[index]}"
+                link.message = (
+                    f"the {side} side '{text}' cannot be read: {errors[index]}"
+                )
                 return
         if not instances:
             link.verdict = "unknown_symbol"

@@ -16,6 +16,7 @@ class Meaning:
     def __init__(self, notation: Notation):
         self.notation = notation
         self._derivatives: dict[tuple[sp.Expr, sp.Symbol], sp.Expr] = {}
+        self._expressed: dict[tuple[sp.Expr, float], sp.Expr] = {}
         self._resolved: dict[sp.Expr, sp.Expr] = {}
         for symbol in notation.network.loss().free_symbols:
             notation.register(symbol)
@@ -78,6 +79,13 @@ class Meaning:
         replaced by its definition, layer by layer, down to the variable's own layer."""
         notation = self.notation
         limit = notation.position(variable)
+        key = (body, limit)
+        if key not in self._expressed:
+            self._expressed[key] = self._express(body, limit)
+        return self._expressed[key]
+
+    def _express(self, body: sp.Expr, limit: float) -> sp.Expr:
+        notation = self.notation
         while True:
             later = {
                 symbol: notation.position(symbol)

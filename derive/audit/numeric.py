@@ -128,7 +128,7 @@ def value_at(expression: sp.Expr, point: Point, sample: int = 0) -> float:
 
 def evaluate(expression: sp.Basic, known: dict, point: Point | None = None) -> float:
     try:
-        result = _evaluate(expression, known, point)
+        result = _evaluate(expression, known, point, {})
     except (OverflowError, ZeroDivisionError, ValueError, TypeError) as error:
         raise Undefined(str(error)) from None
     if isinstance(result, bool) or not math.isfinite(result):
@@ -136,7 +136,15 @@ def evaluate(expression: sp.Basic, known: dict, point: Point | None = None) -> f
     return result
 
 
-def _evaluate(expression: sp.Basic, known: dict, point: Point | None):
+def _evaluate(expression: sp.Basic, known: dict, point: Point | None, memo: dict):
+    """The value of one node of the tree; memo holds subtrees already valued."""
+    found = memo.get(expression)
+    if found is None:
+        found = memo[expression] = _evaluate_node(expression, known, point, memo)
+    return found
+
+
+def _evaluate_node(expression: sp.Basic, known: dict, point: Point | None, memo: dict):
     if expression.is_Symbol:
         if expression in known:
             return known[expression]
@@ -158,8 +166,10 @@ def _evaluate(expression: sp.Basic, known: dict, point: Point | None):
     if rule is None:
         raise Undefined(f"cannot evaluate {type(expression).__name__}")
     if isinstance(expression, sp.Piecewise):
-        return rule(expression, known, point)
-    return rule(*(_evaluate(argument, known, point) for argument in expression.args))
+        return rule(expression, known, point, memo)
+    return rule(
+        *(_evaluate(argument, known, point, memo) for argument in expression.args)
+    )
 
 
 def power(base: float, exponent: float) -> float:
@@ -176,10 +186,12 @@ def heaviside(value: float, *at_zero: float) -> float:
     return 1.0 if value > 0 else 0.0
 
 
-def piecewise(expression: sp.Piecewise, known: dict, point: Point | None) -> float:
+def piecewise(
+    expression: sp.Piecewise, known: dict, point: Point | None, memo
+) -> float:
     for value, condition in expression.args:
-        if _evaluate(condition, known, point):
-            return _evaluate(value, known, point)
+        if _evaluate(condition, known, point, memo):
+            return _evaluate(value, known, point, memo)
     raise Undefined("no case of the piecewise expression applies")
 
 

@@ -57,7 +57,9 @@ def render_json(audit: Audit) -> str:
             }
             for link in audit.links
         ],
-        "warnings": [{"line": line, "message": message} for line, message in audit.warnings],
+        "warnings": [
+            {"line": line, "message": message} for line, message in audit.warnings
+        ],
         "summary": audit.summary(),
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
@@ -86,7 +88,9 @@ def render_text(audit: Audit) -> str:
 
 def link_lines(link: Link) -> list[str]:
     claim = f"{shorten(link.lhs)} = {shorten(link.rhs)}"
-    head = f"  line {link.line:<4} link {link.index:<3} {SHOWN[link.verdict]:<15} {claim}"
+    head = (
+        f"  line {link.line:<4} link {link.index:<3} {SHOWN[link.verdict]:<15} {claim}"
+    )
     lines = [head]
     indent = " " * 8
     if link.message:

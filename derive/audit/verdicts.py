@@ -109,7 +109,10 @@ class Verdicts:
             return None
         labels = {symbol: record.value for symbol, record in self.records.items()}
         for _, left, right in pairs:
-            if compare(self.meaning, left, right, self.points, labels).holds is not True:
+            if (
+                compare(self.meaning, left, right, self.points, labels).holds
+                is not True
+            ):
                 return None
         for label in sorted(used, key=str):
             if self.label_is_wrong(label, labels):
@@ -124,7 +127,10 @@ class Verdicts:
 
     def label_is_wrong(self, label: sp.Symbol, labels) -> bool:
         given = self.meaning.resolve(label, labels)
-        return compare_resolved(given, self.meaning.resolve(label), self.points).holds is False
+        return (
+            compare_resolved(given, self.meaning.resolve(label), self.points).holds
+            is False
+        )
 
     def origin_of(self, label, labels, seen) -> str:
         """Where a wrong value of a label comes from, followed through other labels."""
@@ -204,8 +210,11 @@ class Verdicts:
                 return Outcome("unknown_symbol", message)
             replaced.append((item, left.xreplace(mapping), right.xreplace(mapping)))
         outcome = self.decide(replaced)
-        return Outcome("unknown_symbol", f"{message}. Read so, the link {READ_SO[outcome.verdict]}"
-            + (f" ({outcome.message})" if outcome.verdict == "depends" else ""))
+        return Outcome(
+            "unknown_symbol",
+            f"{message}. Read so, the link {READ_SO[outcome.verdict]}"
+            + (f" ({outcome.message})" if outcome.verdict == "depends" else ""),
+        )
 
     def record(self, chain, instances, links) -> None:
         """Keep the author's value of the label this chain ends (or starts) with."""
@@ -214,11 +223,17 @@ class Verdicts:
             if target is None:
                 continue
             k, label = target
-            value = item.sides[k + 1] if k == 0 and item.sides[0] == label else item.sides[k]
+            value = (
+                item.sides[k + 1]
+                if k == 0 and item.sides[0] == label
+                else item.sides[k]
+            )
             if value is None or value.free_symbols & self.notation.unknowns.keys():
                 continue
             link = links[k]
-            origin = None if link.verdict == "verified" else first_mistake(links[: k + 1])
+            origin = (
+                None if link.verdict == "verified" else first_mistake(links[: k + 1])
+            )
             self.records[label] = Record(value, link.line, chain.number, origin)
 
 
