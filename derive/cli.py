@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from derive import __version__
-from derive.derivation import DEFAULT_MAX_SCALAR, derive
+from derive.derivation import DEFAULT_MAX_SCALAR, MAX_SCALAR_LIMIT, derive
 from derive.errors import (
     BadInputError,
     DeriveError,
@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     except DeriveError as error:
         print(f"derive: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("derive: interrupted", file=sys.stderr)
+        return 130
 
 
 def run_generate(arguments: argparse.Namespace) -> int:
@@ -128,9 +131,10 @@ def run_generate(arguments: argparse.Namespace) -> int:
     spec = load_spec(arguments.spec)
     for warning in spec.warnings:
         logger.warning("derive: warning: %s", warning)
-    if arguments.max_scalar < 0:
+    if not 0 <= arguments.max_scalar <= MAX_SCALAR_LIMIT:
         raise BadInputError(
-            f"--max-scalar must be 0 or more, got {arguments.max_scalar}"
+            f"--max-scalar {arguments.max_scalar} is out of range; "
+            f"allowed: 0 to {MAX_SCALAR_LIMIT}"
         )
 
     derivation = derive(spec, arguments.max_scalar)

@@ -21,6 +21,7 @@ from derive.verify import prove_step
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SCALAR = 100  # parameters up to which every scalar equation is written out
+MAX_SCALAR_LIMIT = 2000  # beyond this, writing every equation out takes minutes
 INSTANCE_UNITS = (
     3  # width of the small instance on which a large network's rules are proved
 )

@@ -18,6 +18,11 @@ logger = logging.getLogger(__name__)
 
 def write_files(files: dict[Path, str]) -> None:
     """Write ``{path: text}`` all together; raise BadInputError, touching nothing, on failure."""
+    for path in files:
+        if path.is_dir():
+            raise BadInputError(
+                f"{path}: is a folder where a file is to be written; nothing was changed"
+            )
     staged: list[tuple[Path, Path]] = []
     try:
         for path, text in files.items():

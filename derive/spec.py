@@ -158,7 +158,7 @@ def check_keys(
 
 
 def did_you_mean(value: str, allowed: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(value.lower(), allowed, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

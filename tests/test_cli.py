@@ -146,3 +146,31 @@ def test_every_subcommand_explains_itself(command):
 def test_version():
     result = run_cli("--version")
     assert result.returncode == 0 and result.stdout.startswith("derive ")
+
+
+def test_a_folder_in_place_of_an_output_file_changes_nothing(tmp_path):
+    (tmp_path / "seed" / "kernels.py").mkdir(parents=True)
+    kept = tmp_path / "seed" / "derivation.tex"
+    kept.write_text("keep")
+    result = run_cli("all", "--out", str(tmp_path))
+    assert (
+        result.returncode == 2
+        and "is a folder where a file is to be written" in result.stderr
+    )
+    assert kept.read_text() == "keep"
+    assert sorted(p.name for p in (tmp_path / "seed").iterdir()) == [
+        "derivation.tex",
+        "kernels.py",
+    ]
+
+
+@pytest.mark.parametrize("value", ["-1", "100000000"])
+def test_max_scalar_out_of_range(value):
+    result = run_cli(
+        "latex", "--max-scalar", value, "--out", "/nonexistent-never-written"
+    )
+    assert (
+        result.returncode == 2
+        and "--max-scalar" in result.stderr
+        and "allowed: 0 to" in result.stderr
+    )

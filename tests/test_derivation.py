@@ -120,7 +120,7 @@ def check_document(document: dict, seed: int) -> int:
     if any(abs(v) < 1e-3 for v in kinks):
         return 0
     deltas = {}
-    for name, value in list(point.values.items()):
+    for name in list(point.values):
         if name[0] in "az":
             deltas[f"delta_{name}"] = point.derivative(name)
     checked = 0

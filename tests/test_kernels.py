@@ -142,8 +142,21 @@ def test_relu_derivative_at_zero_is_zero(seed_kernels):
         ("y", np.zeros((3, 3)), r"y must have shape \(3, 2\), got \(3, 3\)"),
         ("y", np.array([0, 2, 1]), r"y class indices must lie in 0\.\.1"),
         ("y", np.full((3, 2), np.inf), "y must be finite"),
+        (
+            "y",
+            np.array([0.0, 1.0, 1.0]),
+            "y as a vector must hold integer class indices",
+        ),
     ],
-    ids=["x-wide", "x-rank-1", "x-nan", "y-wide", "y-index-out-of-range", "y-inf"],
+    ids=[
+        "x-wide",
+        "x-rank-1",
+        "x-nan",
+        "y-wide",
+        "y-index-out-of-range",
+        "y-inf",
+        "y-float-indices",
+    ],
 )
 def test_bad_arguments_are_named(seed_kernels, argument, value, message):
     params = seed_kernels.init_params(np.random.default_rng(0))

@@ -23,6 +23,8 @@ REDUCTION = "mean"
 
 def init_params(rng: np.random.Generator, dtype=np.float64) -> dict[str, np.ndarray]:
     """Normal weights scaled by fan-in (He for the ReLU family), zero biases."""
+    if np.dtype(dtype) not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
     params = {}
     scale = (1 / 1) ** 0.5
     params["W1"] = rng.standard_normal(PARAM_SHAPES["W1"], dtype=dtype) * scale
@@ -135,7 +137,11 @@ def _check_x(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
 def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
     """Label weights of shape (batch, OUTPUTS), or a vector of class indices."""
     y = np.asarray(y)
-    if y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
+    if y.ndim == 1 and not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(
+            f"y as a vector must hold integer class indices, got {y.dtype}"
+        )
+    if y.ndim == 1:
         if y.shape[0] != batch:
             raise ValueError(f"y must have {batch} class indices, got {y.shape[0]}")
         if y.size and (y.min() < 0 or y.max() >= OUTPUTS):
