@@ -6,6 +6,8 @@ output layer's loss and delta are SymPy expressions from ``rules``, printed as N
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from derive import render, rules
@@ -111,6 +113,12 @@ def output_context(spec: Spec) -> dict:
         )
     if term.has(rules.log_one_minus_z):
         context["log_one_minus_z"] = f"-np.logaddexp(0, a{l})"
+
+    loss_code = " ".join(
+        filter(None, (context[k] for k in ("loss_term", "log_z", "log_one_minus_z")))
+    )
+    context["uses_a"] = re.search(rf"\ba{l}\b", loss_code) is not None
+    context["uses_z"] = re.search(rf"\bz{l}\b", loss_code) is not None
 
     if layer.activation == "softmax" and spec.loss == "cross_entropy":
         context["delta_a"] = to_numpy(rules.z * rules.y_sum - rules.y, names)

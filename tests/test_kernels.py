@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -171,3 +175,18 @@ def test_bad_params_are_named(seed_kernels):
     params["W2"] = np.zeros((2, 3))
     with pytest.raises(ValueError, match=r"params\['W2'\] must be an array of shape"):
         seed_kernels.forward(params, np.zeros((1, 2)))
+
+
+GENERATED = sorted(Path(__file__).parent.parent.glob("generated/*/kernels.py"))
+
+
+@pytest.mark.parametrize("path", GENERATED, ids=lambda p: p.parent.name)
+def test_generated_kernels_are_formatted_linted_and_typed(path):
+    ruff = [sys.executable, "-m", "ruff"]
+    for command in (
+        [*ruff, "format", "--check", str(path)],
+        [*ruff, "check", "--select", "E,F,W,I,B,UP", str(path)],
+        [sys.executable, "-m", "mypy", "--no-error-summary", str(path)],
+    ):
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
