@@ -10,10 +10,17 @@ import lark
 import sympy as sp
 
 from derive.audit.lexer import ReadError
-from derive.audit.notation import LAYERED_LETTERS, NODE_LETTERS, Diff, Notation
-from derive.audit.notation import SampleSum, Unknown
+from derive.audit.notation import (
+    LAYERED_LETTERS,
+    NODE_LETTERS,
+    Diff,
+    Notation,
+    SampleSum,
+    Unknown,
+)
 
 MAX_SUM_TERMS = 1000
+MAX_DERIVATIVE_NESTING = 2  # higher derivatives grow without bound
 MAX_NUMERIC_EXPONENT = 100
 APPLICATIONS = ("apply", "apply_prime", "apply_operator")
 FUNCTIONS = {
@@ -107,12 +114,21 @@ class Builder:
 
     def rule_apply_operator(self, tree):
         variable = self.variable(tree.children[0].children[-2])
-        return Diff(self.build(tree.children[1]), variable)
+        return self.derivative(self.build(tree.children[1]), variable)
 
     def rule_derivative(self, tree):
         trees = [child for child in tree.children if isinstance(child, lark.Tree)]
         body, variable = trees[0], trees[-1]
-        return Diff(self.build(body), self.variable(variable))
+        return self.derivative(self.build(body), self.variable(variable))
+
+    def derivative(self, body: sp.Expr, variable: sp.Symbol) -> Diff:
+        depth = 1 + max((nesting(inner) for inner in body.atoms(Diff)), default=0)
+        if depth > MAX_DERIVATIVE_NESTING:
+            raise ReadError(
+                f"derivatives are nested {depth} deep; the audit reads at most "
+                f"{MAX_DERIVATIVE_NESTING}"
+            )
+        return Diff(body, variable)
 
     def variable(self, tree) -> sp.Symbol:
         symbol = self.build(tree)
@@ -348,6 +364,11 @@ class Builder:
         if token.value not in self.env:
             raise ReadError(f"the index letter {token.value} has no value here")
         return self.env[token.value]
+
+
+def nesting(derivative: Diff) -> int:
+    inner = derivative.args[0].atoms(Diff)
+    return 1 + max((nesting(each) for each in inner), default=0)
 
 
 def power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:

@@ -11,7 +11,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-MAX_LINKS = 1000
+MAX_LINKS = 600
 
 ENVIRONMENTS = "equation|align|gather|multline|eqnarray|displaymath|flalign|alignat"
 OPENER = re.compile(

@@ -104,8 +104,8 @@ def counterexample(
         "weights": parameters["w"],
         "biases": parameters["b"],
         "labels": labels if batch else labels[0],
-        "lhs_value": comparison.left,
-        "rhs_value": comparison.right,
+        "lhs_value": comparison.left + 0.0,  # + 0.0 turns -0.0 into 0.0
+        "rhs_value": comparison.right + 0.0,
     }
     if batch:
         example["batch_size"] = len(samples)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from derive.audit import evidence
 from derive.audit.build import Builder, free_letters
 from derive.audit.definitions import definition_warnings
 from derive.audit.document import Chain

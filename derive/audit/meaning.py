@@ -16,7 +16,6 @@ class Meaning:
     def __init__(self, notation: Notation):
         self.notation = notation
         self._derivatives: dict[tuple[sp.Expr, sp.Symbol], sp.Expr] = {}
-        self._expressed: dict[tuple[sp.Expr, float], sp.Expr] = {}
         self._resolved: dict[sp.Expr, sp.Expr] = {}
         for symbol in notation.network.loss().free_symbols:
             notation.register(symbol)
@@ -66,39 +65,27 @@ class Meaning:
         return self.differentiate(self.notation.network.loss(), variable)
 
     def differentiate(self, body: sp.Expr, variable: sp.Symbol) -> sp.Expr:
-        """d body / d variable, with the nodes after the variable written through it."""
+        """d body / d variable by the chain rule through the forward pass: every a and z
+        later than the variable contributes d body/d node times d node/d variable."""
         key = (body, variable)
         found = self._derivatives.get(key)
         if found is None:
-            found = sp.diff(self.express(body, variable), variable)
+            found = self._differentiate(body, variable)
             self._derivatives[key] = found
         return found
 
-    def express(self, body: sp.Expr, variable: sp.Symbol) -> sp.Expr:
-        """The body with every a and z later in the forward pass than the variable
-        replaced by its definition, layer by layer, down to the variable's own layer."""
+    def _differentiate(self, body: sp.Expr, variable: sp.Symbol) -> sp.Expr:
         notation = self.notation
         limit = notation.position(variable)
-        key = (body, limit)
-        if key not in self._expressed:
-            self._expressed[key] = self._express(body, limit)
-        return self._expressed[key]
-
-    def _express(self, body: sp.Expr, limit: float) -> sp.Expr:
-        notation = self.notation
-        while True:
-            later = {
-                symbol: notation.position(symbol)
-                for symbol in body.free_symbols
-                if notation.is_forward_node(symbol)
-                and notation.position(symbol) > limit
-            }
-            if not later:
-                return body
-            top = max(later.values())
-            replacements = {
-                symbol: notation.definition(symbol)
-                for symbol, position in later.items()
-                if position == top
-            }
-            body = body.xreplace(replacements)
+        # A sum over the batch is differentiated inside: each sample has its own nodes.
+        sums = {total: sp.Dummy() for total in body.atoms(SampleSum)}
+        plain = body.xreplace(sums)
+        terms = [sp.diff(plain, variable)]
+        for node in plain.free_symbols:
+            if notation.is_forward_node(node) and notation.position(node) > limit:
+                inner = self.differentiate(notation.definition(node), variable)
+                terms.append(sp.diff(plain, node) * inner)
+        for total, dummy in sums.items():
+            inner = SampleSum(self.differentiate(total.args[0], variable))
+            terms.append(sp.diff(plain, dummy) * inner)
+        return sp.Add(*terms).xreplace({dummy: total for total, dummy in sums.items()})

@@ -32,9 +32,6 @@ class SampleSum(sp.Function):
 
     nargs = 1
 
-    def _eval_derivative(self, symbol):
-        return SampleSum(sp.diff(self.args[0], symbol))
-
 
 @dataclass(frozen=True)
 class Node:

@@ -11,8 +11,13 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.audit.answers import right_expression
-from derive.audit.evidence import compare, compare_resolved, counterexample, sharpest
-from derive.audit.evidence import uses_batch
+from derive.audit.evidence import (
+    compare,
+    compare_resolved,
+    counterexample,
+    sharpest,
+    uses_batch,
+)
 from derive.audit.meaning import Meaning
 from derive.audit.notation import Diff, Notation
 from derive.audit.numeric import Undefined, value_at
@@ -156,11 +161,11 @@ class Verdicts:
         batch = uses_batch(self.meaning, left, right)
         example = counterexample(self.notation, found, batch, item.env, answer)
         message = (
-            f"the sides differ: the left is {found.left:.6g} and the right "
-            f"{found.right:.6g} at the counterexample"
+            f"the sides differ: the left is {found.left + 0.0:.6g} and the right "
+            f"{found.right + 0.0:.6g} at the counterexample"
         )
         if answer is not None:
-            message += f"; the left side is {answer[0]}"
+            message += f"; in truth {chain.sides[0].text} = {answer[0]}"
         return Outcome("wrong", message, example)
 
     def right_answer(self, subject: sp.Expr, point) -> tuple[str, float] | None:
