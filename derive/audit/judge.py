@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from derive.audit.build import Builder, free_letters
+from derive.audit.build import Builder
 from derive.audit.definitions import definition_warnings
 from derive.audit.document import Chain
 from derive.audit.grammar import parse
@@ -22,6 +22,7 @@ from derive.audit.lexer import ReadError
 from derive.audit.meaning import Meaning
 from derive.audit.notation import Notation
 from derive.audit.numeric import draw_points
+from derive.audit.symbols import free_letters
 from derive.audit.verdicts import Outcome, Verdicts
 
 logger = logging.getLogger(__name__)
