@@ -173,17 +173,17 @@ class Builder(SymbolRules):
 
     # Sums over units or over the samples of a batch.
     def rule_sum(self, tree):
+        """A sum over units (its letter indexes a symbol) or over the batch's samples."""
         limits, body = tree.children[-2], tree.children[-1]
         letter, lower, upper = self.limits(limits)
         uses = index_letters(body) | index_letters(body, layers=True)
         if upper == "N" or (upper is None and letter not in uses):
             if lower not in (None, 1):
                 raise ReadError("a sum over the batch must run from 1 to N")
-            return SampleSum(self.build(body))
-        if upper == "N" or isinstance(upper, str):
-            raise ReadError(f"the upper limit {upper} of the sum is not a number")
-        total = self.unit_sum(letter, lower or 1, upper, body)
-        if len(tree.children) == 4:
+            total = SampleSum(self.build(body))
+        else:
+            total = self.unit_sum(letter, lower or 1, upper, body)
+        if len(tree.children) == 4:  # the factors written before the sum
             return self.build(tree.children[0]) * total
         return total
 

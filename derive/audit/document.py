@@ -23,6 +23,7 @@ OPENER = re.compile(
 )
 WRAPPERS = re.compile(
     r"\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|multlined)\}(?:\{\d+\})?"
+    r"|\\(?:label|tag\*?)\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])"
 )
 TRAILING_PUNCTUATION = re.compile(r"(?<!\\)[,;.]\s*$")
 COMMENT = re.compile(r"(?<!\\)%[^\n]*")
