@@ -16,19 +16,20 @@ from derive.audit.symbols import SymbolRules, index_letters
 MAX_SUM_TERMS = 1000
 MAX_DERIVATIVE_NESTING = 2  # higher derivatives grow without bound
 APPLICATIONS = ("apply", "apply_prime", "apply_operator")
+# Each function by its token type, and its derivative for the primed form f'(u).
 FUNCTIONS = {
-    r"\ln": sp.log,
-    r"\exp": sp.exp,
-    r"\tanh": sp.tanh,
-    r"\sigma": lambda u: 1 / (1 + sp.exp(-u)),
-    r"\relu": lambda u: sp.Max(0, u),
+    "LN": sp.log,
+    "EXP": sp.exp,
+    "TANH": sp.tanh,
+    "SIGMA": lambda u: 1 / (1 + sp.exp(-u)),
+    "RELU": lambda u: sp.Max(0, u),
 }
 DERIVATIVES = {
-    r"\ln": lambda u: 1 / u,
-    r"\exp": sp.exp,
-    r"\tanh": lambda u: 1 - sp.tanh(u) ** 2,
-    r"\sigma": lambda u: sp.exp(-u) / (1 + sp.exp(-u)) ** 2,
-    r"\relu": lambda u: sp.Heaviside(u),
+    "LN": lambda u: 1 / u,
+    "EXP": sp.exp,
+    "TANH": lambda u: 1 - sp.tanh(u) ** 2,
+    "SIGMA": lambda u: sp.exp(-u) / (1 + sp.exp(-u)) ** 2,
+    "RELU": lambda u: sp.Heaviside(u),
 }
 RELATIONS = {"<": sp.StrictLessThan, "<=": sp.LessThan, ">": sp.StrictGreaterThan}
 RELATIONS[">="] = sp.GreaterThan
@@ -98,12 +99,12 @@ class Builder(SymbolRules):
 
     # Functions and derivatives.
     def rule_apply(self, tree):
-        name = tree.children[0].children[0].value
-        return FUNCTIONS[name](self.build(tree.children[-1]))
+        kind = tree.children[0].children[0].type
+        return FUNCTIONS[kind](self.build(tree.children[-1]))
 
     def rule_apply_prime(self, tree):
-        name = tree.children[0].children[0].value
-        return DERIVATIVES[name](self.build(tree.children[-1]))
+        kind = tree.children[0].children[0].type
+        return DERIVATIVES[kind](self.build(tree.children[-1]))
 
     def rule_apply_operator(self, tree):
         variable = self.variable(tree.children[0].children[-2])

@@ -25,7 +25,7 @@ WRAPPERS = re.compile(
     r"\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|multlined)\}(?:\{\d+\})?"
     r"|\\(?:label|tag\*?)\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])"
 )
-TRAILING_PUNCTUATION = re.compile(r"(?<!\\)[,;.]\s*$")
+TRAILING_PUNCTUATION = re.compile(r"\s*(?<!\\)[,;.]\s*$")
 COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 PIECES = re.compile(
     r"(?P<row>\\\\(?:\s*\[[^\]\n]*\])?)"

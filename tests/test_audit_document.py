@@ -1,0 +1,96 @@
+"""Finding display math in Markdown and LaTeX and splitting it into chains of sides."""
+
+from __future__ import annotations
+
+import pytest
+
+from derive.audit.document import read_document
+
+SPLITS = [
+    ("single", "$$a = b$$", [["a", "b"]]),
+    ("chain", "$$a = b = c$$", [["a", "b", "c"]]),
+    ("implies", r"$$a = b \implies c = d$$", [["a", "b"], ["c", "d"]]),
+    ("quad", r"$$a = b, \quad c = d$$", [["a", "b"], ["c", "d"]]),
+    ("comma", r"$$a = b, c = d.$$", [["a", "b"], ["c", "d"]]),
+    (
+        "comma-inside-a-piecewise",
+        r"$$a = 0 \text{ if } z \leq 0, 1 \text{ otherwise}$$",
+        [["a", r"0 \text{ if } z \leq 0 , 1 \text{ otherwise}"]],
+    ),
+    ("comma-inside-parentheses", "$$a = (0, 1)$$", [["a", "(0, 1)"]]),
+    (
+        "aligned-rows",
+        r"$$\begin{aligned} a &= b \\ c &= d \end{aligned}$$",
+        [["a", "b"], ["c", "d"]],
+    ),
+    ("row-continues-with-equals", r"$$a &= b \\ &= c$$", [["a", "b", "c"]]),
+    ("link-broken-across-rows", r"$$a &= b = \\ &= c$$", [["a", "b", "c"]]),
+    ("next-side-starts-with-minus", r"$$a &= b = \\ &- c$$", [["a", "b", "- c"]]),
+    ("side-continues-on-a-row", r"$$a &= b \\ &+ c$$", [["a", "b + c"]]),
+    (
+        "equals-inside-braces",
+        r"$$\sum_{k=1}^{2} y_k = 1$$",
+        [[r"\sum_{k=1}^{2} y_k", "1"]],
+    ),
+    ("less-or-equal", "$$a <= b = c$$", [["a <= b", "c"]]),
+    ("code-block-skipped", "```\n$$a = b$$\n```\n$$c = d$$", [["c", "d"]]),
+    ("inline-math-ignored", "$a = b$ and $$c = d$$", [["c", "d"]]),
+    ("bracket-display", r"\[ a = b \]", [["a", "b"]]),
+    ("equation", r"\begin{equation} a = b \end{equation}", [["a", "b"]]),
+    (
+        "align-star",
+        r"\begin{align*} a &= b \\ c &= d \end{align*}",
+        [["a", "b"], ["c", "d"]],
+    ),
+    ("comment", "\\begin{equation} a = b % = c\n\\end{equation}", [["a", "b"]]),
+    ("label", r"\begin{equation} a = b \label{eq:one} \end{equation}", [["a", "b"]]),
+    ("row-spacing", r"$$a &= b \\[4pt] c &= d$$", [["a", "b"], ["c", "d"]]),
+    (
+        "cases-keep-their-rows",
+        r"$$a = \begin{cases} 1 & z \\ 0 & y \end{cases}$$",
+        None,
+    ),
+    ("no-equals", "$$a + b$$", []),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [case[1:] for case in SPLITS], ids=[c[0] for c in SPLITS]
+)
+def test_splits(text, expected):
+    chains = read_document(text).chains
+    sides = [[side.text for side in chain.sides] for chain in chains]
+    if expected is None:  # the cases environment stays one side
+        assert len(sides) == 1 and len(sides[0]) == 2
+    else:
+        assert sides == expected
+    assert all(chain.problem is None for chain in chains)
+
+
+def test_lines_are_those_of_each_equals_sign():
+    text = "Intro\n\n$$\\begin{aligned}\nL &= a \\\\\n  &= b = \\\\\n  &- c\n\\end{aligned}$$\n"
+    (chain,) = read_document(text).chains
+    assert chain.link_lines == [4, 5, 5]
+    assert [side.line for side in chain.sides] == [4, 4, 5, 6]
+
+
+def test_equations_are_numbered_through_the_document():
+    text = "$$a = b \\implies c = d$$\n\n\\[ e = f \\]\n"
+    assert [chain.number for chain in read_document(text).chains] == [1, 2, 3]
+
+
+def test_unbalanced_brackets_are_a_problem_not_a_guess():
+    (chain,) = read_document(r"$$a = \left[ b = c$$").chains
+    assert "do not balance" in chain.problem
+
+
+def test_unclosed_display_is_a_warning():
+    document = read_document("text\n$$a = b\nmore text\n")
+    assert document.chains == []
+    assert document.warnings == [(2, "$$ is never closed; the rest is not checked")]
+
+
+def test_link_count_is_bounded():
+    document = read_document("$$a = b$$\n" * 700)
+    assert sum(len(chain.link_lines) for chain in document.chains) == 600
+    assert document.warnings[-1][1] == "the audit stops here, after 600 links"
