@@ -107,7 +107,7 @@ def output_context(spec: Spec) -> dict:
     }
     if term.has(rules.log_z):
         context["log_z"] = (
-            f"_log_softmax(a{l})"
+            f"_log_softmax(a{l}, z{l})"
             if layer.activation == "softmax"
             else f"-np.logaddexp(0, -a{l})"
         )

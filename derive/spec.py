@@ -269,6 +269,15 @@ def check_loss_fits_output(spec: Spec) -> list[str]:
             f"{spec.source}: loss 'binary_cross_entropy' needs outputs in (0, 1), but "
             f"'{where}' = {output!r} is not; use 'sigmoid' or 'softmax'"
         )
+    if (
+        spec.loss == "binary_cross_entropy"
+        and output == "softmax"
+        and spec.output.units == 1
+    ):
+        raise BadInputError(
+            f"{spec.source}: a softmax over one unit is the constant 1, where "
+            "'binary_cross_entropy' is infinite; use 'sigmoid' for one output"
+        )
     warnings = []
     if spec.loss == "cross_entropy" and output in NON_POSITIVE_OUTPUTS:
         warnings.append(

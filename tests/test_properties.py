@@ -25,8 +25,15 @@ def specs(draw):
         f'loss = "{loss}"',
         f'reduction = "{draw(st.sampled_from(["mean", "sum"]))}"',
     ]
-    for activation in activations:
-        lines += ["[[layers]]", f"units = {draw(st.integers(1, 6))}"]
+    for depth_index, activation in enumerate(activations):
+        last = depth_index == depth - 1
+        # A softmax over one output is the constant 1, where binary cross-entropy is infinite.
+        smallest = (
+            2
+            if last and activation == "softmax" and loss == "binary_cross_entropy"
+            else 1
+        )
+        lines += ["[[layers]]", f"units = {draw(st.integers(smallest, 6))}"]
         lines.append(f'activation = "{activation}"')
         if activation == "leaky_relu":
             lines.append(f"alpha = {draw(st.sampled_from([0.01, 0.2]))}")
