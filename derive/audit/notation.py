@@ -67,6 +67,10 @@ class Notation:
         self.nodes: dict[sp.Symbol, Node] = {}
         self.deltas: dict[sp.Symbol, sp.Symbol] = {}  # Delta v -> v
         self.unknowns: dict[sp.Symbol, Unknown] = {}
+        for layer in range(1, self.depth + 1):  # the model's own Delta a and Delta z
+            for j in range(1, self.sizes[layer] + 1):
+                self.delta(self.node("a", layer, (j,)))
+                self.delta(self.node("z", layer, (j,)))
 
     # Symbols.
     def node(self, kind: str, layer: int, indices: tuple[int, ...]) -> sp.Symbol | None:

@@ -1,0 +1,121 @@
+"""The audit's entry point: reading the file, the text and JSON reports, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from derive.audit import audit_file
+from derive.errors import BadInputError
+
+DOCS = Path(__file__).parent / "audit_docs"
+SEED_DOCUMENT = DOCS / "seed_derivation.md"
+
+
+def test_json_has_the_documented_shape():
+    text, code = audit_file(str(SEED_DOCUMENT), output_format="json")
+    report = json.loads(text)
+    assert code == 1
+    assert set(report) == {"file", "links", "warnings", "summary"}
+    assert report["file"] == str(SEED_DOCUMENT)
+    for link in report["links"]:
+        assert set(link) == {
+            "line",
+            "equation",
+            "index",
+            "lhs",
+            "rhs",
+            "verdict",
+            "message",
+            "counterexample",
+        }
+        assert (link["counterexample"] is not None) == (link["verdict"] == "wrong")
+    counts = report["summary"]
+    verdicts = ("verified", "wrong", "depends", "unknown_symbol", "unparsed")
+    assert sum(counts[verdict] for verdict in verdicts) == counts["links"] == 78
+    assert counts["warnings"] == len(report["warnings"]) == 1
+
+
+def test_json_lhs_and_rhs_are_the_source_latex():
+    report = json.loads(audit_file(str(SEED_DOCUMENT), output_format="json")[0])
+    first = next(link for link in report["links"] if link["equation"] == 5)
+    assert first["lhs"] == r"\frac{dL}{da_1^{(2)}}"
+    assert first["rhs"] == r"\frac{dL}{dz_1^{(2)}} \frac{dz_1^{(2)}}{da_1^{(2)}}"
+
+
+def test_text_report_reads_as_a_list_of_links():
+    text, code = audit_file(str(SEED_DOCUMENT))
+    assert code == 1
+    assert text.startswith(f"Audit of {SEED_DOCUMENT} against seed: 2-3-2")
+    assert "  line 14   link 1   WRONG" in text
+    assert "counterexample:" in text
+    assert "  line 52: the bracket" in text
+    assert text.rstrip().endswith(
+        "Summary: 78 links: 52 verified, 10 wrong, 5 depends, 10 unknown symbol, "
+        "1 unparsed; 1 warning."
+    )
+
+
+def test_a_right_derivation_exits_zero():
+    text, code = audit_file(str(DOCS / "softmax_ce.md"))
+    assert code == 0
+    assert "WRONG" not in text
+
+
+def test_a_document_without_display_math(tmp_path):
+    path = tmp_path / "prose.md"
+    path.write_text("Only words, and inline $a = b$.\n", encoding="utf-8")
+    text, code = audit_file(str(path))
+    assert code == 0
+    assert "No equations were found in display math." in text
+
+
+BAD_INPUT = [
+    ("missing", lambda tmp: tmp / "nothing.md", r"nothing\.md: document not found$"),
+    ("folder", lambda tmp: tmp, r": is a folder, expected a Markdown or LaTeX file$"),
+    ("binary", lambda tmp: write(tmp, b"\x00\x01\x02"), r"is a binary file"),
+    (
+        "latin-1",
+        lambda tmp: write(tmp, "caf\xe9".encode("latin-1")),
+        r"is not UTF-8 text",
+    ),
+    ("huge", lambda tmp: write(tmp, b"a" * 10_000_000), r"the file is 10\.0 MB"),
+]
+
+
+def write(folder: Path, data: bytes) -> Path:
+    path = folder / "document.md"
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"), [c[1:] for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT]
+)
+def test_unusable_input_is_one_line_of_bad_input(tmp_path, make, message):
+    with pytest.raises(BadInputError, match=message) as raised:
+        audit_file(str(make(tmp_path)))
+    assert "\n" not in str(raised.value)
+
+
+def test_unknown_format_is_bad_input():
+    with pytest.raises(
+        BadInputError, match=r"format 'xml' is not known; allowed: text, json"
+    ):
+        audit_file(str(SEED_DOCUMENT), output_format="xml")
+
+
+def test_bad_spec_is_bad_input(tmp_path):
+    spec = tmp_path / "bad.toml"
+    spec.write_text('name = "x"\n', encoding="utf-8")
+    with pytest.raises(BadInputError, match=r"missing required key 'inputs'"):
+        audit_file(str(SEED_DOCUMENT), str(spec))
+
+
+def test_windows_line_endings_keep_line_numbers(tmp_path):
+    path = tmp_path / "crlf.md"
+    path.write_bytes(b"title\r\n\r\n$$\\frac{dL}{db_1^{(2)}} = x_1$$\r\n")
+    report = json.loads(audit_file(str(path), output_format="json")[0])
+    assert [link["line"] for link in report["links"]] == [3]
