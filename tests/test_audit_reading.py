@@ -172,7 +172,7 @@ UNREADABLE = [
         r"\frac{d}{dx_1}\left[\frac{d}{dx_1}\left[\frac{d}{dx_1}\left[L\right]\right]\right]",
         r"nested 3 deep",
     ),
-    ("layer-arithmetic", r"w_{jk}^{(l+1)}", r"needs a layer superscript|cannot read"),
+    ("layer-arithmetic", r"w_{jk}^{(l+1)}", r"arithmetic such as \(l-1\) is not read"),
 ]
 
 

@@ -85,9 +85,8 @@ def audit_text(text: str, spec: Spec | None = None, source: str = "<text>") -> A
             continue
         try:
             audit.links += judge.chain(chain)
-        except (
-            Exception
-        ) as error:  # a last guard: one odd equation must not stop the audit
+        # A last guard: one odd equation must not stop the audit.
+        except Exception as error:
             logger.debug("equation %d failed", chain.number, exc_info=True)
             audit.links += unjudged(
                 chain, f"could not be judged ({type(error).__name__})"

@@ -13,7 +13,7 @@ from derive.audit.lexer import ReadError
 from derive.audit.notation import Diff, Notation, SampleSum, Unknown
 from derive.audit.symbols import SymbolRules, index_letters
 
-MAX_SUM_TERMS = 1000
+MAX_SUM_TERMS = 1000  # terms written out for all the sums of one side together
 MAX_DERIVATIVE_NESTING = 2  # higher derivatives grow without bound
 APPLICATIONS = ("apply", "apply_prime", "apply_operator")
 # Each function by its token type, and its derivative for the primed form f'(u).
@@ -36,9 +36,10 @@ RELATIONS[">="] = sp.GreaterThan
 
 
 class Builder(SymbolRules):
-    def __init__(self, notation: Notation, env: dict[str, int]):
+    def __init__(self, notation: Notation, env: dict[str, int], budget=None):
         self.notation = notation
         self.env = dict(env)
+        self.budget = budget if budget is not None else [MAX_SUM_TERMS]
 
     def build(self, tree) -> sp.Expr:
         if isinstance(tree, lark.Token):
@@ -222,7 +223,10 @@ class Builder(SymbolRules):
         last = upper if explicit else max(self.notation.sizes)
         terms, skipped = [], []
         for value in range(lower, last + 1):
-            inner = Builder(self.notation, {**self.env, letter: value})
+            self.budget[0] -= 1
+            if self.budget[0] < 0:
+                raise ReadError(f"the sums have more than {MAX_SUM_TERMS} terms")
+            inner = Builder(self.notation, {**self.env, letter: value}, self.budget)
             term = inner.build(body)
             if not explicit and letter_out_of_range(self.notation, term, letter):
                 skipped.append(term)

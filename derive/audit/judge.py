@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,9 +78,8 @@ class Judge:
         for k, link in enumerate(links):
             try:
                 self.link(chain, k, link, instances, errors, links)
-            except (
-                Exception
-            ) as error:  # a last guard: one odd link must not stop the audit
+            # A last guard: one odd link must not stop the audit.
+            except Exception as error:
                 logger.debug(
                     "link %d of equation %d failed", k + 1, chain.number, exc_info=True
                 )
@@ -127,11 +127,17 @@ class Judge:
             values = set(unit_values if letter in units else ())
             values |= set(layer_values if letter in layers else ())
             ranges.append(sorted(values))
-        combinations = list(itertools.product(*ranges))
-        if len(combinations) > MAX_INSTANCES:
+        if math.prod(len(values) for values in ranges) <= MAX_INSTANCES:
+            combinations = list(itertools.product(*ranges))
+        else:  # the smallest indices, which every layer has, and a random few
+            smallest = itertools.product(*(values[:3] for values in ranges))
             rng = np.random.default_rng(SEED)
-            chosen = rng.choice(len(combinations), MAX_INSTANCES, replace=False)
-            combinations = [combinations[index] for index in sorted(chosen)]
+            drawn = (
+                tuple(values[rng.integers(len(values))] for values in ranges)
+                for _ in range(MAX_INSTANCES // 2)
+            )
+            chosen = [*itertools.islice(smallest, MAX_INSTANCES // 2), *drawn]
+            combinations = list(dict.fromkeys(chosen))
         return [dict(zip(letters, values, strict=True)) for values in combinations]
 
     def link(self, chain, k, link, instances, errors, links) -> None:

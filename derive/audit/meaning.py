@@ -81,8 +81,13 @@ class Meaning:
         sums = {total: sp.Dummy() for total in body.atoms(SampleSum)}
         plain = body.xreplace(sums)
         terms = [sp.diff(plain, variable)]
-        for node in plain.free_symbols:
-            if notation.is_forward_node(node) and notation.position(node) > limit:
+        later = [
+            node
+            for node in plain.free_symbols
+            if notation.is_forward_node(node) and notation.position(node) > limit
+        ]
+        for node in later:
+            if notation.may_depend(node, variable):
                 inner = self.differentiate(notation.definition(node), variable)
                 terms.append(sp.diff(plain, node) * inner)
         for total, dummy in sums.items():

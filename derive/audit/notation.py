@@ -191,6 +191,16 @@ class Notation:
         else:
             self.node(kind, numbers[0], tuple(numbers[1:]))
 
+    def may_depend(self, node: sp.Symbol, variable: sp.Symbol) -> bool:
+        """False when the node surely does not change with the variable: a quick test
+        that spares differentiating through every unit of a wide layer."""
+        found, by = self.nodes[node], self.nodes.get(variable)
+        if by is None or by.layer != found.layer or by.kind in ("x", "y", "z"):
+            return True
+        if found.kind == "z" and self.network.activation_name(found.layer) == "softmax":
+            return True
+        return by.indices[-1] == found.indices[0]  # a_j and z_j hang on unit j only
+
     def is_forward_node(self, symbol: sp.Symbol) -> bool:
         node = self.nodes.get(symbol)
         return node is not None and node.kind in ("a", "z") and node.layer > 0

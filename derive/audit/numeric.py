@@ -1,9 +1,8 @@
 """Judging stage 2: random points of a network, and SymPy expressions evaluated at them.
 
-A point is a set of weights and biases with a batch of samples (inputs, labels, and every
-a and z from the forward pass). Values are drawn on a 0.01 grid, so a counterexample
-prints exactly; ReLU kinks are avoided. Evaluation is float64 and never raises past
-``Undefined``.
+A point is weights and biases with a batch of samples (inputs, labels, every a and z).
+Values lie on a 0.01 grid, so a counterexample prints exactly, and off the ReLU kinks.
+Evaluation is in float64 and fails only with ``Undefined``.
 """
 
 from __future__ import annotations

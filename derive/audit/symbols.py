@@ -43,6 +43,11 @@ class SymbolRules:
     def symbol(self, letter: str, sub, sup) -> sp.Expr:
         """A network symbol, with the superscript read as its layer or as a power."""
         layer_tree = layer_of(sup) if letter in (*LAYERED_LETTERS, "x") else None
+        if letter in LAYERED_LETTERS and layer_tree is None and bracketed(sup):
+            raise ReadError(
+                f"the layer of {letter} must be a number or one letter, as in "
+                f"{letter}_1^{{(2)}}; arithmetic such as (l-1) is not read"
+            )
         exponent = None if sup is None or layer_tree else self.build(superscript(sup))
         if letter in NODE_LETTERS:
             found = self.node(letter, sub, layer_tree)
@@ -153,17 +158,24 @@ def number_or_letter(token):
 
 def layer_of(sup):
     """The token of a layer superscript ^{(l)} or ^{[l]}, or None for a power."""
-    if sup is None or len(sup.children) != 4:
+    if not bracketed(sup):
         return None
-    inner = sup.children[2]
-    if not (isinstance(inner, lark.Tree) and inner.data == "group"):
-        return None
-    if inner.children[0].type not in ("LPAR", "LSQB"):
-        return None
-    content = inner.children[1]
+    content = sup.children[2].children[1]
     if isinstance(content, lark.Tree) and content.data in ("number", "letter"):
         return content.children[0]
     return None
+
+
+def bracketed(sup) -> bool:
+    """Whether a superscript is a bracket, ^{(...)} or ^{[...]}, the form of a layer."""
+    if sup is None or len(sup.children) != 4:
+        return False
+    inner = sup.children[2]
+    return (
+        isinstance(inner, lark.Tree)
+        and inner.data == "group"
+        and inner.children[0].type in ("LPAR", "LSQB")
+    )
 
 
 def letter_of(tree) -> str:

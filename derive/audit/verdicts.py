@@ -66,10 +66,10 @@ class Verdicts:
         if outcome.verdict != "wrong":
             return outcome
         origin = first_mistake(links[:k])
-        label = record_label(notation, pairs[0][0].sides)
-        if origin is not None and label is not None and label[0] == k:
+        record = record_label(notation, pairs[0][0].sides)
+        if origin is not None and record is not None and record[0] == k:
             message = (
-                f"records as {notation.latex(label[1])} the value of this chain, whose "
+                f"records as {notation.latex(record[1])} the value of this chain, whose "
                 f"link {origin.index} (line {origin.line}) is {origin.verdict}"
             )
             return Outcome("depends", message)
@@ -227,12 +227,7 @@ class Verdicts:
             target = record_label(self.notation, item.sides)
             if target is None:
                 continue
-            k, label = target
-            value = (
-                item.sides[k + 1]
-                if k == 0 and item.sides[0] == label
-                else item.sides[k]
-            )
+            k, label, value = target
             if value is None or value.free_symbols & self.notation.unknowns.keys():
                 continue
             link = links[k]
@@ -254,14 +249,15 @@ def first_mistake(links):
     return next((link for link in links if link.verdict in ("wrong", "depends")), None)
 
 
-def record_label(notation: Notation, sides) -> tuple[int, sp.Symbol] | None:
-    """(link index, label) when the chain records a label's value, else None."""
+def record_label(notation: Notation, sides) -> tuple[int, sp.Symbol, sp.Expr] | None:
+    """(index of the recording link, the label, the value given) when a chain for
+    dL/dv ends with '= Delta v', or a chain starts with 'Delta v ='; else None."""
     if len(sides) < 2 or any(side is None for side in (sides[0], sides[-1])):
         return None
     first, last = sides[0], sides[-1]
     if last in notation.deltas and isinstance(first, Diff):
         if first.args == (notation.loss, notation.deltas[last]):
-            return len(sides) - 2, last
+            return len(sides) - 2, last, sides[-2]
     if first in notation.deltas:
-        return 0, first
+        return 0, first, sides[1]
     return None
