@@ -15,7 +15,7 @@ SPLITS = [
     (
         "comma-inside-a-piecewise",
         r"$$a = 0 \text{ if } z \leq 0, 1 \text{ otherwise}$$",
-        [["a", r"0 \text{ if } z \leq 0 , 1 \text{ otherwise}"]],
+        [["a", r"0 \text{ if } z \leq 0, 1 \text{ otherwise}"]],
     ),
     ("comma-inside-parentheses", "$$a = (0, 1)$$", [["a", "(0, 1)"]]),
     (

@@ -35,6 +35,16 @@ RELATIONS = {"<": sp.StrictLessThan, "<=": sp.LessThan, ">": sp.StrictGreaterTha
 RELATIONS[">="] = sp.GreaterThan
 
 
+def build_side(notation: Notation, tree, env: dict[str, int]) -> sp.Expr:
+    """The side's expression; every failure, SymPy's own included, as a ReadError."""
+    try:
+        return Builder(notation, env).build(tree)
+    except ReadError:
+        raise
+    except (TypeError, ValueError, ArithmeticError, RecursionError) as error:
+        raise ReadError(f"SymPy cannot build it ({type(error).__name__})") from None
+
+
 class Builder(SymbolRules):
     def __init__(self, notation: Notation, env: dict[str, int], budget=None):
         self.notation = notation

@@ -253,7 +253,8 @@ def make_chain(part: list[Piece], content: str, base: int, lines: LineIndex):
             )
         else:
             offset = equals[min(index, len(equals) - 1)].start
-        words = TRAILING_PUNCTUATION.sub("", " ".join(words.split()))
+        words = re.sub(r" ([,;])", r"\1", " ".join(words.split()))
+        words = TRAILING_PUNCTUATION.sub("", words)
         sides.append(Side(words, lines.line(base + offset)))
     link_lines = [lines.line(base + piece.start) for piece in equals]
     return Chain(0, sides, link_lines)

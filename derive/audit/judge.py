@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from derive.audit.build import Builder
+from derive.audit.build import build_side
 from derive.audit.definitions import definition_warnings
 from derive.audit.document import Chain
 from derive.audit.grammar import parse
@@ -112,7 +112,7 @@ class Judge:
         if tree is None or errors[index]:
             return None
         try:
-            return Builder(self.notation, env).build(tree)
+            return build_side(self.notation, tree, env)
         except ReadError as error:
             errors[index] = str(error)
             return None

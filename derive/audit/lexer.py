@@ -110,6 +110,8 @@ REWRITES = [
 TEXT = re.compile(r"\\(?:text|textrm|mbox|mathrm)\{([^{}]*)\}")
 TEXT_WORDS = {
     "if": r" \IFWORD ",
+    "for": r" \IFWORD ",
+    "when": r" \IFWORD ",
     "otherwise": r" \OTHERWISEWORD ",
     "else": r" \OTHERWISEWORD ",
 }
