@@ -125,7 +125,7 @@ def test_dL_dv_is_the_backprop_derivative(spec_path):
 def test_jacobian_entry_and_author_values():
     notation = Notation(load_spec(None))
     meaning = Meaning(notation)
-    (point,) = draw_points(notation, 1, assumed=True, seed=3)
+    point = draw_points(notation, 1, assumed=True, seed=3)[0]
     z1, z2 = (point.samples[0][notation.network.z(2, k)] for k in (1, 2))
     jacobian = Diff(notation.network.z(2, 2), notation.network.a(2, 1))
     assert value_at(meaning.resolve(jacobian), point) == pytest.approx(
@@ -142,7 +142,7 @@ def test_jacobian_entry_and_author_values():
 def test_batch_loss_is_the_mean_over_samples():
     notation = Notation(load_spec(None))
     meaning = Meaning(notation)
-    (point,) = draw_points(notation, 1, assumed=True, seed=5)
+    point = draw_points(notation, 1, assumed=True, seed=5)[0]
     per_sample = [value_at(meaning.resolve(notation.loss), point, n) for n in range(3)]
     batch = value_at(meaning.resolve(notation.batch_loss), point)
     assert batch == pytest.approx(sum(per_sample) / 3, rel=1e-12)
@@ -171,6 +171,15 @@ def test_points_are_on_a_grid_and_off_the_kinks(assumed):
                 assert sum(labels) == pytest.approx(1.0, abs=1e-12)
             hidden = [sample[notation.network.a(1, j)] for j in (1, 2, 3)]
             assert min(abs(a) for a in hidden) >= KINK_MARGIN
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_relu_unit_is_seen_on_and_off(seed):
+    notation = Notation(load_spec(None))
+    points = draw_points(notation, 2, assumed=True, seed=seed)
+    for j in (1, 2, 3):
+        signs = {point.samples[0][notation.network.a(1, j)] > 0 for point in points}
+        assert signs == {True, False}
 
 
 UNDEFINED = [

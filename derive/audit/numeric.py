@@ -42,9 +42,26 @@ class Point:
 def draw_points(
     notation: Notation, count: int, assumed: bool, seed: int
 ) -> list[Point]:
-    """Random points; assumed=True draws labels that satisfy the loss's assumption."""
+    """Random points; assumed=True draws labels that satisfy the loss's assumption.
+    More are drawn, up to four times as many, until every ReLU unit is seen both on
+    and off, so that a claim wrong for only one side of a kink cannot slip through."""
     rng = np.random.default_rng(seed)
-    return [draw_point(notation, rng, assumed) for _ in range(count)]
+    points = [draw_point(notation, rng, assumed) for _ in range(count)]
+    while len(points) < 4 * count and not covers_kinks(notation, points):
+        points.append(draw_point(notation, rng, assumed))
+    return points
+
+
+def covers_kinks(notation: Notation, points: list[Point]) -> bool:
+    network = notation.network
+    for layer in range(1, notation.depth + 1):
+        if network.activation_name(layer) not in KINKED:
+            continue
+        for j in network.units(layer):
+            signs = {point.samples[0][network.a(layer, j)] > 0 for point in points}
+            if len(signs) < 2:
+                return False
+    return True
 
 
 def draw_point(notation: Notation, rng, assumed: bool) -> Point:
