@@ -106,5 +106,6 @@ def equal_forms(expression: sp.Expr) -> list[sp.Expr]:
     return [expression, sp.factor(expression), sp.expand(expression)]
 
 
-def size(expression: sp.Expr) -> tuple[int, int]:
-    return sp.count_ops(expression), len(str(expression))
+def size(expression: sp.Expr) -> int:
+    """Operations in the expression; on a tie, min() keeps the form listed first."""
+    return sp.count_ops(expression)

@@ -153,7 +153,7 @@ class Notation:
     def latex(self, expression: sp.Expr) -> str:
         names = dict(self.network.latex_names)
         names.update({u: entry.text for u, entry in self.unknowns.items()})
-        return sp.latex(expression, symbol_names=names)
+        return sp.latex(expression, symbol_names=names, order="old")
 
     # The forward pass.
     def position(self, symbol: sp.Symbol) -> float:
