@@ -73,6 +73,29 @@ CASES = [
         ],
     ),
     (
+        "notation-variants",
+        "notation.md",
+        None,
+        [
+            [(5, V)],  # \mathrm{d}
+            [(7, V)],  # \dfrac, \partial, \cdot
+            [(9, V)],  # a softmax Jacobian entry off the diagonal
+            [(11, V), (11, V)],  # \max and \operatorname{relu}
+            [(13, V)],  # a sum with bounds
+            [(15, V)],  # a sum over the units its letter names
+            [(17, V)],  # \qquad between two equations
+            [(17, V)],
+            [(19, V)],  # \log is ln
+            [(21, V)],  # d/dv of a node two layers on: both softmax paths
+            [(25, V)],  # a label given first; needs labels summing to one
+            [(27, V)],
+            [(31, W)],  # z_1 + y_1 is not dL/db_1
+            [(33, V), (33, D)],  # right only with the wrong value above
+            [(37, U)],  # t_1 is no symbol of the network
+            [(39, P)],  # does d/dz apply to ln z alone or to ln z times y?
+        ],
+    ),
+    (
         "batch-mean",
         "batch_mean.md",
         None,
