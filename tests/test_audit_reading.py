@@ -172,6 +172,7 @@ UNREADABLE = [
         r"\frac{d}{dx_1}\left[\frac{d}{dx_1}\left[\frac{d}{dx_1}\left[L\right]\right]\right]",
         r"nested 3 deep",
     ),
+    ("label-with-a-layer", r"y_1^{(2)}", r"y has no layers"),
     ("layer-arithmetic", r"w_{jk}^{(l+1)}", r"arithmetic such as \(l-1\) is not read"),
 ]
 

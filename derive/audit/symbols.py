@@ -42,7 +42,7 @@ class SymbolRules:
 
     def symbol(self, letter: str, sub, sup) -> sp.Expr:
         """A network symbol, with the superscript read as its layer or as a power."""
-        layer_tree = layer_of(sup) if letter in (*LAYERED_LETTERS, "x") else None
+        layer_tree = layer_of(sup) if letter in NODE_LETTERS else None
         if letter in LAYERED_LETTERS and layer_tree is None and bracketed(sup):
             raise ReadError(
                 f"the layer of {letter} must be a number or one letter, as in "
@@ -97,8 +97,13 @@ class SymbolRules:
     def layer(self, letter: str, layer_tree, letters: set[str]) -> int:
         notation = self.notation
         if letter in ("x", "y"):
-            if layer_tree is not None and layer_tree.value != "0":
-                raise ReadError(f"{letter} has no layers; write {letter}_i alone")
+            if layer_tree is not None and not (
+                letter == "x" and layer_tree.value == "0"
+            ):
+                raise ReadError(
+                    f"{letter} has no layers, so {letter}_k^{{({layer_tree.value})}} is "
+                    f"not read; a power is written ({letter}_k)^2"
+                )
             return 0 if letter == "x" else notation.depth
         if layer_tree is None:
             if notation.depth == 1:
