@@ -78,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
             help="write every scalar equation up to this many parameters "
             f"(default: {DEFAULT_MAX_SCALAR})",
         )
+        if name in ("all", "kernels"):
+            command.add_argument(
+                "--backend",
+                choices=("numpy", "numba"),
+                default="numpy",
+                help="numpy: kernels.py, whole-array code for any size (default); numba: "
+                "kernels_numba.py, per-sample loops compiled by Numba, for small networks",
+            )
 
     audit = commands.add_parser(
         "audit",
@@ -142,6 +150,8 @@ def run_generate(arguments: argparse.Namespace) -> int:
     command = "derive all" + (f" --spec {arguments.spec}" if arguments.spec else "")
     if arguments.max_scalar != DEFAULT_MAX_SCALAR:
         command += f" --max-scalar {arguments.max_scalar}"
+    if getattr(arguments, "backend", "numpy") != "numpy":
+        command += f" --backend {arguments.backend}"
 
     folder = Path(arguments.out) / spec.name
     files = {}
@@ -150,8 +160,13 @@ def run_generate(arguments: argparse.Namespace) -> int:
         files[folder / "derivation.json"] = derivation_json(derivation)
     if arguments.command in ("all", "html"):
         files[folder / "derivation.html"] = derivation_html(derivation, command)
-    if arguments.command in ("all", "kernels"):
+    backend = getattr(arguments, "backend", "numpy")
+    if arguments.command in ("all", "kernels") and backend == "numpy":
         files[folder / "kernels.py"] = kernels_source(derivation, command)
+    if backend == "numba":
+        from derive.numba_kernels import numba_kernels_source
+
+        files[folder / "kernels_numba.py"] = numba_kernels_source(derivation, command)
     if arguments.command == "all":
         files[folder / "network.svg"] = network_svg(spec)
     write_files(files)
