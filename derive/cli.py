@@ -164,7 +164,10 @@ def run_generate(arguments: argparse.Namespace) -> int:
     if arguments.command in ("all", "kernels") and backend == "numpy":
         files[folder / "kernels.py"] = kernels_source(derivation, command)
     if backend == "numba":
-        from derive.numba_kernels import numba_kernels_source
+        try:
+            from derive.numba_kernels import numba_kernels_source
+        except ImportError:
+            raise NotSupportedError("the numba backend is not in this build") from None
 
         files[folder / "kernels_numba.py"] = numba_kernels_source(derivation, command)
     if arguments.command == "all":
