@@ -1,0 +1,293 @@
+"""The fused Numba kernels against numeric gradients and the NumPy kernels of each spec."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from derive.derivation import derive
+from derive.errors import NotSupportedError
+from derive.kernels import kernels_source
+from derive.numba_kernels import numba_kernels_source, to_scalar
+from derive.spec import parse_spec, seed_spec
+from tests.conftest import load_kernels, numeric_gradients, relative_error
+
+pytest.importorskip("numba")
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+DEEP = """
+name = "deep"
+inputs = 3
+loss = "mse"
+reduction = "sum"
+[[layers]]
+units = 4
+activation = "softplus"
+[[layers]]
+units = 3
+activation = "leaky_relu"
+alpha = 0.1
+[[layers]]
+units = 3
+activation = "softmax"
+"""
+SOFTMAX_HIDDEN = """
+name = "softmax-hidden"
+inputs = 2
+loss = "cross_entropy"
+[[layers]]
+units = 3
+activation = "softmax"
+[[layers]]
+units = 2
+activation = "sigmoid"
+"""
+SPECS = {
+    "seed": None,
+    "xor": (EXAMPLES / "xor.toml").read_text(),
+    "tanh-regressor": (EXAMPLES / "tanh-regressor.toml").read_text(),
+    "deep": DEEP,
+    "softmax-hidden": SOFTMAX_HIDDEN,
+}
+
+
+def both_kernels(spec_text: str | None) -> tuple[types.ModuleType, types.ModuleType]:
+    spec = seed_spec() if spec_text is None else parse_spec(spec_text, "<test>")
+    derivation = derive(spec)
+    command = "derive kernels --backend numba"
+    return (
+        load_kernels(numba_kernels_source(derivation, command), "numba_kernels"),
+        load_kernels(kernels_source(derivation, command), "numpy_kernels"),
+    )
+
+
+@pytest.fixture(scope="module", params=list(SPECS), ids=list(SPECS))
+def kernels(request) -> tuple[types.ModuleType, types.ModuleType]:
+    return both_kernels(SPECS[request.param])
+
+
+@pytest.fixture(scope="module")
+def seed_pair() -> tuple[types.ModuleType, types.ModuleType]:
+    return both_kernels(None)
+
+
+def random_case(kernels, seed: int, batch: int, labels: str):
+    rng = np.random.default_rng(seed)
+    params = {
+        name: rng.normal(scale=0.8, size=shape)
+        for name, shape in kernels.PARAM_SHAPES.items()
+    }
+    x = rng.normal(size=(batch, kernels.INPUTS))
+    if labels == "indices":
+        return params, x, rng.integers(0, kernels.OUTPUTS, size=batch)
+    return params, x, rng.uniform(0.0, 1.0, size=(batch, kernels.OUTPUTS))
+
+
+@pytest.mark.parametrize("labels", ["weights", "indices"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_gradients_equal_numeric_gradients(kernels, seed, labels):
+    fused, _ = kernels
+    params, x, y = random_case(fused, seed, 5, labels)
+
+    loss, grads = fused.loss_and_grads(params, x, y)
+    numeric = numeric_gradients(lambda p: fused.loss(p, x, y), params, step=1e-5)
+
+    assert loss == pytest.approx(fused.loss(params, x, y), rel=1e-15)
+    assert relative_error(numeric, grads) <= 1e-7
+    for name, value in grads.items():
+        assert value.shape == params[name].shape and value.dtype == np.float64
+
+
+@pytest.mark.parametrize("batch", [1, 7, 1024], ids=lambda batch: f"batch-{batch}")
+@pytest.mark.parametrize("labels", ["weights", "indices"])
+def test_agrees_with_numpy_kernels(kernels, batch, labels):
+    fused, reference = kernels
+    params, x, y = random_case(fused, 3, batch, labels)
+
+    loss, grads = fused.loss_and_grads(params, x, y)
+    expected_loss, expected_grads = reference.loss_and_grads(params, x, y)
+
+    assert loss == pytest.approx(expected_loss, rel=1e-12)
+    assert relative_error(expected_grads, grads) <= 1e-12
+    output, expected_output = (
+        fused.forward(params, x)[0],
+        reference.forward(params, x)[0],
+    )
+    assert relative_error({"z": expected_output}, {"z": output}) <= 1e-12
+
+
+def test_backward_from_forward_cache(kernels):
+    fused, _ = kernels
+    params, x, y = random_case(fused, 4, 6, "weights")
+    _, cache = fused.forward(params, x)
+    grads = fused.backward(params, cache, y)
+    expected = fused.loss_and_grads(params, x, y)[1]
+    assert all(np.array_equal(grads[name], expected[name]) for name in expected)
+
+
+def test_float32_in_float32_out(kernels):
+    fused, _ = kernels
+    rng = np.random.default_rng(5)
+    params = fused.init_params(rng, dtype=np.float32)
+    x = rng.normal(size=(6, fused.INPUTS)).astype(np.float32)
+    y = rng.integers(0, fused.OUTPUTS, size=6)
+
+    output, _ = fused.forward(params, x)
+    loss, grads = fused.loss_and_grads(params, x, y)
+    assert output.dtype == np.float32 and isinstance(loss, float)
+    assert all(value.dtype == np.float32 for value in grads.values())
+
+
+def test_float32_agrees_with_float64(kernels):
+    fused, _ = kernels
+    params, x, y = random_case(fused, 6, 64, "weights")
+    loss64, grads64 = fused.loss_and_grads(params, x, y)
+    single = {name: value.astype(np.float32) for name, value in params.items()}
+    loss32, grads32 = fused.loss_and_grads(single, x.astype(np.float32), y)
+
+    assert loss32 == pytest.approx(loss64, rel=1e-5, abs=1e-5)
+    for name in grads64:
+        scale = np.abs(grads64[name]).max() + 1e-6
+        assert np.abs(grads32[name] - grads64[name]).max() <= 1e-4 * scale, name
+
+
+@pytest.mark.parametrize("logit", [1000.0, -1000.0, 1e4])
+def test_extreme_logits_stay_finite(seed_pair, logit):
+    fused, _ = seed_pair
+    params = {name: np.zeros(shape) for name, shape in fused.PARAM_SHAPES.items()}
+    params["b2"] = np.array([logit, -logit])
+    x = np.zeros((2, 2))
+    y = np.array([[0.0, 1.0], [1.0, 0.0]])
+    loss, grads = fused.loss_and_grads(params, x, y)
+    assert np.isfinite(loss) and loss == pytest.approx(abs(2 * logit) / 2, rel=1e-12)
+    assert all(np.isfinite(value).all() for value in grads.values())
+
+
+def test_relu_derivative_at_zero_is_zero(seed_pair):
+    """The convention of the derivation: dz/da = 0 at a = 0, tested apart from numerics."""
+    fused, _ = seed_pair
+    params = {name: np.ones(shape) for name, shape in fused.PARAM_SHAPES.items()}
+    params["b1"] = np.zeros(3)
+    grads = fused.loss_and_grads(params, np.zeros((1, 2)), np.array([[1.0, 0.0]]))[1]
+    assert np.all(grads["b1"] == 0) and np.all(grads["W1"] == 0)
+
+
+BAD_ARGUMENTS = {
+    "x-wide": ("x", np.zeros((3, 5))),
+    "x-rank-1": ("x", np.zeros(2)),
+    "x-empty": ("x", np.zeros((0, 2))),
+    "x-complex": ("x", np.zeros((3, 2), dtype=complex)),
+    "x-bool": ("x", np.zeros((3, 2), dtype=bool)),
+    "x-nan": ("x", np.full((3, 2), np.nan)),
+    "y-wide": ("y", np.zeros((3, 3))),
+    "y-too-few-indices": ("y", np.array([0, 1])),
+    "y-index-out-of-range": ("y", np.array([0, 2, 1])),
+    "y-negative-index": ("y", np.array([0, -1, 1])),
+    "y-float-indices": ("y", np.array([0.0, 1.0, 1.0])),
+    "y-strings": ("y", np.full((3, 2), "a")),
+    "y-inf": ("y", np.full((3, 2), np.inf)),
+    "params-not-dict": ("params", [1, 2]),
+    "params-wrong-shape": ("W2", np.zeros((2, 3))),
+    "params-missing": ("b1", None),
+    "params-integer": ("W1", np.zeros((2, 3), dtype=int)),
+    "params-mixed-dtypes": ("b2", np.zeros(2, dtype=np.float32)),
+}
+
+
+def raised_message(function, *arguments) -> str:
+    with pytest.raises(ValueError) as raised:
+        function(*arguments)
+    return str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "argument, value", BAD_ARGUMENTS.values(), ids=list(BAD_ARGUMENTS)
+)
+def test_bad_arguments_have_the_numpy_kernels_messages(seed_pair, argument, value):
+    fused, reference = seed_pair
+    params = fused.init_params(np.random.default_rng(0))
+    arguments = {"params": params, "x": np.zeros((3, 2)), "y": np.array([0, 1, 1])}
+    if argument in fused.PARAM_SHAPES:
+        params[argument] = value
+    else:
+        arguments[argument] = value
+
+    for name in ("loss_and_grads", "loss"):
+        expected = raised_message(getattr(reference, name), *arguments.values())
+        assert raised_message(getattr(fused, name), *arguments.values()) == expected
+    if argument != "y":
+        expected = raised_message(
+            reference.forward, arguments["params"], arguments["x"]
+        )
+        assert (
+            raised_message(fused.forward, arguments["params"], arguments["x"])
+            == expected
+        )
+
+
+@pytest.mark.parametrize(
+    "spec_text, max_scalar, message",
+    [
+        (
+            (EXAMPLES / "mnist-mlp.toml").read_text(),
+            100,
+            r"^<test>: the numba backend unrolls every unit and supports at most 100 "
+            r"parameters, but 'mnist-mlp' has 269322; use --backend numpy$",
+        ),
+        (
+            None,
+            10,
+            r"^<embedded seed>: the numba backend needs every scalar equation of "
+            r"'seed', which has 17 parameters; use --max-scalar 17 or more$",
+        ),
+    ],
+    ids=["too-many-parameters", "narrow-instance-only"],
+)
+def test_unsupported_networks_are_refused(spec_text, max_scalar, message):
+    spec = seed_spec() if spec_text is None else parse_spec(spec_text, "<test>")
+    with pytest.raises(NotSupportedError, match=message):
+        numba_kernels_source(derive(spec, max_scalar), "derive kernels --backend numba")
+
+
+def test_source_is_reproducible_and_names_its_command():
+    derivation = derive(seed_spec())
+    first = numba_kernels_source(derivation, "derive kernels --backend numba")
+    assert first == numba_kernels_source(
+        derive(seed_spec()), "derive kernels --backend numba"
+    )
+    assert "regenerate with: derive kernels --backend numba" in first
+    assert "log_sum_exp2 = shift2 + math.log(exp_sum2)" in first
+    assert "delta_a2_1 = scale * (-y[s, 0] + y_sum * z2_1)" in first
+
+
+A, Z, D = sp.symbols("a1_1 z1_1 delta_z1_1", real=True)
+
+
+@pytest.mark.parametrize(
+    "expression, expected",
+    [
+        (sp.Max(0, A), "max(0, a1_1)"),
+        (sp.Heaviside(A, 0) * D, "delta_z1_1*(a1_1 > 0)"),
+        (
+            sp.Piecewise((D, A > 0), (D / 10, True)),
+            "(delta_z1_1 if (a1_1 > 0) else (1/10)*delta_z1_1)",
+        ),
+        (Z * (1 - Z) * D, "delta_z1_1*z1_1*(1 - z1_1)"),
+        (sp.log(1 + sp.exp(-sp.Abs(A))), "math.log1p(math.exp(-abs(a1_1)))"),
+        ((1 + sp.tanh(A / 2)) / 2, "(1/2)*math.tanh((1/2)*a1_1) + 1/2"),
+    ],
+    ids=[
+        "relu",
+        "relu-derivative",
+        "leaky-relu-derivative",
+        "sigmoid-derivative",
+        "log1p",
+        "stable-sigmoid",
+    ],
+)
+def test_scalar_printer(expression, expected):
+    assert to_scalar(expression, {}) == expected
