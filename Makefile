@@ -48,3 +48,12 @@ clean:
 # Train the seed network's generated kernels on two Iris species; writes docs/demo.png.
 demo: $(BIN)/derive
 	$(BIN)/python -m derive.train
+
+# Time the generated kernels against hand-written NumPy, PyTorch, JAX and naive SymPy;
+# writes docs/benchmark.md and docs/benchmark.png. BENCH_FLAGS=--quick for a short run.
+.PHONY: bench
+bench: $(BIN)/derive
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m pip install --quiet -e '.[bench-peers]' \
+		|| echo "bench: PyTorch or JAX could not be installed; timing without them"
+	$(BIN)/python -m bench $(BENCH_FLAGS)

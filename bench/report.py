@@ -1,0 +1,335 @@
+"""Write docs/benchmark.md: machine and versions, the timing tables, derive all's cost."""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import sympy
+
+from bench import peers
+from bench.networks import REPOSITORY
+
+logger = logging.getLogger(__name__)
+
+_CLOCKS = {
+    "cpu": "process CPU time (time the process ran, not time it waited for a core)",
+    "wall": "wall-clock time",
+}
+CONTENDERS = (
+    "generated",
+    "hand-written",
+    "PyTorch",
+    "JAX",
+    "naive SymPy",
+    "matmuls only",
+)
+
+
+def write_markdown(results, path: Path) -> None:
+    sections = [
+        _header(results),
+        _summary(results),
+        *(_case_table(results, case) for case in _cases(results)),
+        _overheads(results),
+        _outer_products(results),
+        _narrow_reductions(results),
+        _derive_costs(results),
+        _environment(results),
+    ]
+    path.write_text("\n\n".join(sections) + "\n", encoding="utf-8")
+    logger.info("wrote %s", path)
+
+
+def _cases(results) -> list:
+    cases = []
+    for timing in results.timings:
+        if timing.case not in cases:
+            cases.append(timing.case)
+    return cases
+
+
+def _header(results) -> str:
+    settings = results.settings
+    mode = "`python -m bench --quick`" if results.quick else "`make bench`"
+    return "\n".join(
+        [
+            "# Benchmark: generated kernels against hand-written NumPy and peers",
+            "",
+            f"Made by {mode} on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+            f"in {results.elapsed_seconds:.0f} s, from derive at {results.commit}; "
+            "SHA-256 of the generated kernels: "
+            + ", ".join(f"{n} {d}" for n, d in results.kernel_digests.items())
+            + ".",
+            "",
+            f"Every number is the median over {settings.rounds} interleaved rounds of the "
+            f"{_CLOCKS[settings.clock]} of one "
+            "forward + loss + backward call (`loss_and_grads(params, x, y)` or its "
+            "equivalent), on one thread (BLAS, OpenMP and PyTorch limited to 1; XLA "
+            "without its multi-threaded Eigen). Each round runs every contender once, "
+            f"for blocks of about {settings.block_seconds * 1e3:.0f} ms, in rotating order. "
+            "Labels are one-hot float rows for every contender. Before timing, each "
+            "contender's loss and gradients are checked against the hand-written code "
+            "in float64 (norm-wise relative error at most 1e-9 in float64, 1e-4 in "
+            "float32); the largest error seen is in the last column.",
+            "",
+            "*matmuls only* is the BLAS limit: the same matrix products as one forward "
+            "and backward pass (z W, z^T delta, delta W^T) into preallocated outputs, "
+            "nothing else. *BLAS share* is that time divided by the contender's.",
+        ]
+    )
+
+
+def _summary(results) -> str:
+    cases = _cases(results)
+    batches = results.settings.batches
+    lines = [
+        "## Generated / hand-written (time ratio; below 1 means generated is faster)",
+        "",
+        "| network | " + " | ".join(f"batch {b}" for b in batches) + " |",
+        "|---|" + "---:|" * len(batches),
+    ]
+    for case in cases:
+        cells = []
+        for batch in batches:
+            seconds = _seconds(results, case, batch)
+            cells.append(_ratio(seconds.get("generated"), seconds.get("hand-written")))
+        lines.append(f"| {case.label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _case_table(results, case) -> str:
+    present = [
+        name
+        for name in CONTENDERS
+        if any(name in t.seconds for t in results.timings if t.case == case)
+    ]
+    peers_present = [n for n in ("PyTorch", "JAX", "naive SymPy") if n in present]
+    header = (
+        ["batch"]
+        + [f"{name} (us)" for name in present]
+        + ["gen / hand"]
+        + [f"gen / {name}" for name in peers_present]
+        + ["BLAS share gen", "BLAS share hand", "max rel. error"]
+    )
+    lines = [
+        f"## {case.label}",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---:|" * len(header),
+    ]
+    for timing in (t for t in results.timings if t.case == case):
+        seconds = timing.seconds
+        generated = seconds["generated"]
+        matmuls = seconds["matmuls only"]
+        cells = [str(timing.batch)]
+        cells += [_microseconds(seconds.get(name)) for name in present]
+        cells.append(_ratio(generated, seconds["hand-written"]))
+        cells += [_ratio(generated, seconds[name]) for name in peers_present]
+        cells.append(_percent(matmuls / generated))
+        cells.append(_percent(matmuls / seconds["hand-written"]))
+        cells.append(f"{max(timing.errors.values()):.1e}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _overheads(results) -> str:
+    parts = ["loss_and_grads", "forward", "backward", "_loss_from_cache"]
+    checks = ["_check_params", "_check_x", "_check_y"]
+    header = ["network", "batch", *parts, *checks, "hand-written total"]
+    lines = [
+        "## Where the generated call spends its time (us per call)",
+        "",
+        "The public `forward` includes `_check_params` and `_check_x`; the public "
+        "`backward` includes a `_check_y`. Parts a generator version lacks show as -.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|---|" + "---:|" * (len(header) - 1),
+    ]
+    for case, batch, seconds in results.overheads:
+        hand = _seconds(results, case, batch).get("hand-written")
+        cells = [case.label, str(batch)]
+        cells += [_microseconds(seconds.get(name)) for name in parts + checks]
+        cells.append(_microseconds(hand))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _outer_products(results) -> str:
+    lines = [
+        "## One-sample weight gradient (us per call)",
+        "",
+        "The 784 x 256 product z^T delta at batch 1 has inner dimension 1; here "
+        "`np.matmul` (`@`) takes longer for it than for two samples. The hand-written "
+        "code and *matmuls only* use `np.dot` at batch 1.",
+        "",
+        "| dtype | "
+        + " | ".join(f"`{name}`" for name in _first(results.outer_products))
+        + " |",
+        "|---|" + "---:|" * len(_first(results.outer_products)),
+    ]
+    for dtype, seconds in results.outer_products.items():
+        cells = [_microseconds(value) for value in seconds.values()]
+        lines.append(f"| {dtype} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _narrow_reductions(results) -> str:
+    names = list(_first(results.narrow_reductions))
+    lines = [
+        "## Reductions over narrow rows and columns (us per call, float64)",
+        "",
+        "Softmax, its logarithm, the label sums and the bias gradients reduce arrays "
+        "only as wide as a layer; NumPy's axis reductions loop per row there.",
+        "",
+        "| array | " + " | ".join(f"`{name}`" for name in names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for shape, seconds in results.narrow_reductions.items():
+        cells = [_microseconds(value) for value in seconds.values()]
+        lines.append(f"| {shape} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _first(mapping: dict) -> dict:
+    return next(iter(mapping.values()), {})
+
+
+def _derive_costs(results) -> str:
+    runs = results.settings.derive_runs
+    lines = [
+        f"## Cost of `derive all` (subprocess, medians of {runs} runs, peak RSS)",
+        "",
+        "| spec | wall time (s) | CPU time (s) | peak memory (MiB) |",
+        "|---|---:|---:|---:|",
+    ]
+    for cost in results.derive_costs:
+        lines.append(
+            f"| {cost.name} | {cost.wall_seconds:.2f} | {cost.cpu_seconds:.2f} "
+            f"| {cost.peak_mebibytes:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def _environment(results) -> str:
+    lines = [
+        "## Machine and versions",
+        "",
+        f"- CPU: {_cpu_model()}, {os.cpu_count()} logical cores, "
+        f"{_memory_gibibytes():.0f} GiB memory",
+        f"- OS: {platform.platform()}",
+        f"- Python {platform.python_version()}, NumPy {np.__version__}, "
+        f"SymPy {sympy.__version__}",
+        f"- PyTorch: {peers.torch_version() or 'not installed'}",
+        f"- JAX: {peers.jax_version() or 'not installed'}",
+        "- OPENBLAS_CORETYPE: "
+        f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')}, OPENBLAS_L2_SIZE: "
+        f"{os.environ.get('OPENBLAS_L2_SIZE', 'unset')}",
+        f"- Load average (1, 5, 15 min) at start {_load(results.load_before)}, at end "
+        f"{_load(results.load_after)}; the machine may be shared with other work.",
+        f"- CPU time / wall time while timing, highest over all cases: {_cpu_ratios(results)} "
+        "(1.00 means one busy thread).",
+        f"- Timing pinned to {_core(results.pinned_core)}, so that any extra thread "
+        "shares one core.",
+        "- Thread pools while timing (threadpoolctl):",
+    ]
+    for pool in results.thread_info:
+        details = ", ".join(
+            f"{key} {pool[key]}"
+            for key in ("internal_api", "version", "architecture", "num_threads")
+            if pool.get(key) is not None
+        )
+        lines.append(f"  - {Path(pool['filepath']).name}: {details}")
+    return "\n".join(lines)
+
+
+def _core(core: int | None) -> str:
+    return "no core (pinning unsupported here)" if core is None else f"CPU core {core}"
+
+
+def _load(averages: tuple[float, ...]) -> str:
+    return ", ".join(f"{value:.2f}" for value in averages) or "unknown"
+
+
+def _cpu_ratios(results) -> str:
+    highest: dict[str, float] = {}
+    for timing in results.timings:
+        for name, ratio in timing.cpu_per_wall.items():
+            highest[name] = max(highest.get(name, 0.0), ratio)
+    return ", ".join(f"{name} {ratio:.2f}" for name, ratio in highest.items())
+
+
+def _seconds(results, case, batch) -> dict[str, float]:
+    for timing in results.timings:
+        if timing.case == case and timing.batch == batch:
+            return timing.seconds
+    return {}
+
+
+def _microseconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    value = seconds * 1e6
+    return (
+        f"{value:,.2f}"
+        if value < 10
+        else f"{value:,.1f}"
+        if value < 1e3
+        else f"{value:,.0f}"
+    )
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> str:
+    if numerator is None or denominator is None:
+        return "-"
+    return f"{numerator / denominator:.2f}"
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.0f} %"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _memory_gibibytes() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 2**20
+    except OSError:
+        pass
+    return float("nan")
+
+
+def git_commit() -> str:
+    """The checkout's commit, and whether the generator's files differ from it."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPOSITORY,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "an unknown commit"
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "derive", "templates"],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return f"commit {commit}" + (" with uncommitted changes" if changed else "")
