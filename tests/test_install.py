@@ -23,7 +23,6 @@ def installed(tmp_path_factory) -> Path:
             "install",
             "--quiet",
             "--no-deps",
-            "--no-build-isolation",
             "--target",
             str(target),
             str(ROOT),
