@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import types
 from pathlib import Path
 
@@ -129,6 +131,40 @@ def test_backward_from_forward_cache(kernels):
     assert all(np.array_equal(grads[name], expected[name]) for name in expected)
 
 
+INPUT_VARIANTS = {
+    "lists": lambda params, x, y: (params, x.tolist(), y.tolist()),
+    "float32-x": lambda params, x, y: (params, x.astype(np.float32), y),
+    "integer-y": lambda params, x, y: (params, x, y.astype(int)),
+    "fortran-order": lambda params, x, y: (
+        {name: np.asfortranarray(value) for name, value in params.items()},
+        np.asfortranarray(x),
+        y,
+    ),
+    "strided": lambda params, x, y: (params, np.repeat(x, 2, axis=1)[:, ::2], y),
+    "read-only": lambda params, x, y: (params, read_only(x), read_only(y)),
+}
+
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    array = array.copy()
+    array.flags.writeable = False
+    return array
+
+
+@pytest.mark.parametrize("variant", list(INPUT_VARIANTS), ids=list(INPUT_VARIANTS))
+def test_unusual_arrays_give_the_plain_arrays_results(seed_pair, variant):
+    """Anything but plain arrays takes the checked path, to the same results."""
+    fused, _ = seed_pair
+    params, x, _ = random_case(fused, 8, 5, "weights")
+    x = x.astype(np.float32).astype(np.float64)  # the same values in either dtype
+    y = np.eye(fused.OUTPUTS)[[0, 1, 1, 0, 1]]
+    expected_loss, expected_grads = fused.loss_and_grads(params, x, y)
+
+    loss, grads = fused.loss_and_grads(*INPUT_VARIANTS[variant](params, x, y))
+    assert loss == pytest.approx(expected_loss, rel=1e-12)
+    assert relative_error(expected_grads, grads) <= 1e-12
+
+
 def test_float32_in_float32_out(kernels):
     fused, _ = kernels
     rng = np.random.default_rng(5)
@@ -183,6 +219,7 @@ BAD_ARGUMENTS = {
     "x-complex": ("x", np.zeros((3, 2), dtype=complex)),
     "x-bool": ("x", np.zeros((3, 2), dtype=bool)),
     "x-nan": ("x", np.full((3, 2), np.nan)),
+    "x-nan-with-weights": ("x", np.array([[0.0, 1.0], [np.nan, 0.0], [1.0, 1.0]])),
     "y-wide": ("y", np.zeros((3, 3))),
     "y-too-few-indices": ("y", np.array([0, 1])),
     "y-index-out-of-range": ("y", np.array([0, 2, 1])),
@@ -259,7 +296,7 @@ def test_source_is_reproducible_and_names_its_command():
     assert first == numba_kernels_source(
         derive(seed_spec()), "derive kernels --backend numba"
     )
-    assert "regenerate with: derive kernels --backend numba" in first
+    assert "Regenerate with: derive kernels --backend numba" in first
     assert "log_sum_exp2 = shift2 + math.log(exp_sum2)" in first
     assert "delta_a2_1 = scale * (-y[s, 0] + y_sum * z2_1)" in first
 
@@ -291,3 +328,18 @@ A, Z, D = sp.symbols("a1_1 z1_1 delta_z1_1", real=True)
 )
 def test_scalar_printer(expression, expected):
     assert to_scalar(expression, {}) == expected
+
+
+def test_generated_source_is_formatted_linted_and_typed(tmp_path):
+    for name, text in SPECS.items():
+        spec = seed_spec() if text is None else parse_spec(text, f"{name}.toml")
+        source = numba_kernels_source(derive(spec), "derive kernels --backend numba")
+        (tmp_path / f"{name.replace('-', '_')}.py").write_text(source)
+    ruff = [sys.executable, "-m", "ruff"]
+    for command in (
+        [*ruff, "format", "--check", str(tmp_path)],
+        [*ruff, "check", "--select", "E,F,W,I,B,UP", str(tmp_path)],
+        [sys.executable, "-m", "mypy", "--no-error-summary", str(tmp_path)],
+    ):
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
