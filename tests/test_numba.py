@@ -122,6 +122,32 @@ def test_agrees_with_numpy_kernels(kernels, batch, labels):
     assert relative_error({"z": expected_output}, {"z": output}) <= 1e-12
 
 
+OUTPUT_PAIRS = [
+    ("softmax", "binary_cross_entropy"),
+    ("sigmoid", "mse"),
+    ("softplus", "mse"),
+    ("relu", "mse"),
+    ("leaky_relu", "mse"),
+    ("identity", "mse"),
+]
+
+
+@pytest.mark.parametrize("output, loss", OUTPUT_PAIRS, ids=lambda name: name)
+def test_every_output_and_loss_agrees_with_numpy_kernels(output, loss):
+    fused, reference = both_kernels(
+        f'name = "pair"\ninputs = 2\nloss = "{loss}"\n'
+        '[[layers]]\nunits = 3\nactivation = "tanh"\n'
+        f'[[layers]]\nunits = 2\nactivation = "{output}"\n'
+    )
+    params, x, y = random_case(fused, 9, 7, "weights")
+
+    loss_value, grads = fused.loss_and_grads(params, x, y)
+    expected_loss, expected_grads = reference.loss_and_grads(params, x, y)
+
+    assert loss_value == pytest.approx(expected_loss, rel=1e-12)
+    assert relative_error(expected_grads, grads) <= 1e-12
+
+
 def test_backward_from_forward_cache(kernels):
     fused, _ = kernels
     params, x, y = random_case(fused, 4, 6, "weights")
