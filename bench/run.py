@@ -23,7 +23,7 @@ if __package__ in (None, ""):
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
-from bench import handwritten, micro, naive, peers, plot, report  # noqa: E402
+from bench import handwritten, machine, micro, naive, peers, plot, report  # noqa: E402
 from bench.checks import check_contenders  # noqa: E402
 from bench.derive_cost import measure_derive_all  # noqa: E402
 from bench.networks import (  # noqa: E402
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             peers.import_jax()
         results = Results(settings, arguments.quick, threadpool_info(), os.getloadavg())
         results.pinned_core = core
-        results.commit = report.git_commit()
+        results.commit = machine.git_commit()
         run_kernels(results)
         results.outer_products = micro.time_outer_products(settings)
         results.narrow_reductions = micro.time_narrow_reductions(settings)
