@@ -168,6 +168,11 @@ INPUT_VARIANTS = {
     ),
     "strided": lambda params, x, y: (params, np.repeat(x, 2, axis=1)[:, ::2], y),
     "read-only": lambda params, x, y: (params, read_only(x), read_only(y)),
+    "equal-dtype-object": lambda params, x, y: (
+        params,
+        x,
+        y.astype(np.dtype(np.float64, metadata={"unit": "label"})),
+    ),
 }
 
 
