@@ -17,6 +17,9 @@ from derive.printing import to_numpy
 from derive.spec import Spec
 
 
+UNROLLED_MAX_WIDTH = 4  # softmax rows up to this wide take their maximum column by column
+
+
 def kernels_source(derivation: Derivation, command: str) -> str:
     spec = derivation.spec
     numbers = equation_numbers(derivation)
@@ -72,16 +75,26 @@ def layer_context(spec: Spec, l: int, numbers: dict[str, str]) -> dict:
         "delta_a_numbers": numbers[f"da-{l}"],
         "gradient_numbers": f"{numbers[f'dw-{l}']}, {numbers[f'db-{l}']}",
     }
-    if layer.activation == "softmax":
-        context["forward"] = f"_softmax(a{l})"
-        context["backward"] = (
-            f"z{l} * (delta_z{l} - (delta_z{l} * z{l}).sum(axis=1, keepdims=True))"
-        )
+    context["softmax"] = layer.activation == "softmax"
+    if context["softmax"]:
+        context["row_max"] = row_max(f"a{l}", layer.units)
+        context["backward"] = f"z{l} * (delta_z{l} - _row_sums(delta_z{l} * z{l}))"
     else:
         rule = rules.activation_rule(layer.activation, layer.alpha)
         context["forward"] = to_numpy(rule.stable, names)
         context["backward"] = to_numpy(rules.backward_form(rule), names)
     return context
+
+
+def row_max(name: str, width: int) -> str:
+    """Code for the row maxima of a (batch, width) array, as a (batch, 1) column."""
+    if width > UNROLLED_MAX_WIDTH:
+        return f"{name}.max(axis=1, keepdims=True)"
+    # Column by column: for narrow rows, a.max(axis=1) costs a reduction per row.
+    code = f"{name}[:, 0:1]"
+    for k in range(1, width):
+        code = f"np.maximum({code}, {name}[:, {k}:{k + 1}])"
+    return code
 
 
 def output_context(spec: Spec) -> dict:
@@ -95,7 +108,7 @@ def output_context(spec: Spec) -> dict:
         rules.y: "y",
         rules.log_z: "log_z",
         rules.log_one_minus_z: "log_one_minus_z",
-        rules.y_sum: "y.sum(axis=1, keepdims=True)",
+        rules.y_sum: "_row_sums(y)",
     }
     term = rules.stable_loss_term(layer.activation, loss)
     context = {
@@ -107,7 +120,7 @@ def output_context(spec: Spec) -> dict:
     }
     if term.has(rules.log_z):
         context["log_z"] = (
-            f"_log_softmax(a{l}, z{l})"
+            f"a{l} - lse{l}"
             if layer.activation == "softmax"
             else f"-np.logaddexp(0, -a{l})"
         )
@@ -119,6 +132,7 @@ def output_context(spec: Spec) -> dict:
     )
     context["uses_a"] = re.search(rf"\ba{l}\b", loss_code) is not None
     context["uses_z"] = re.search(rf"\bz{l}\b", loss_code) is not None
+    context["softmax"] = layer.activation == "softmax"
 
     if layer.activation == "softmax" and spec.loss == "cross_entropy":
         context["delta_a"] = to_numpy(rules.z * rules.y_sum - rules.y, names)
