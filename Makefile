@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLES := examples/xor.toml examples/tanh-regressor.toml examples/mnist-mlp.toml
+# Networks small enough for the numba backend's unrolled kernels.
+SMALL_EXAMPLES := examples/xor.toml examples/tanh-regressor.toml
 CHECK_DIR := build/check
 
 .PHONY: generate test check pdf lint clean demo
@@ -10,12 +12,15 @@ CHECK_DIR := build/check
 $(BIN)/derive: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,numba]'
 	touch $@
 
 generate: $(BIN)/derive
 	$(BIN)/derive all --out generated
+	$(BIN)/derive kernels --backend numba --out generated
 	for spec in $(EXAMPLES); do $(BIN)/derive all --spec $$spec --out generated || exit 1; done
+	for spec in $(SMALL_EXAMPLES); do \
+		$(BIN)/derive kernels --backend numba --spec $$spec --out generated || exit 1; done
 
 test: $(BIN)/derive
 	$(BIN)/python -m pytest -q
@@ -24,7 +29,10 @@ test: $(BIN)/derive
 check: $(BIN)/derive
 	rm -rf $(CHECK_DIR)
 	$(BIN)/derive all --out $(CHECK_DIR)
+	$(BIN)/derive kernels --backend numba --out $(CHECK_DIR)
 	for spec in $(EXAMPLES); do $(BIN)/derive all --spec $$spec --out $(CHECK_DIR) || exit 1; done
+	for spec in $(SMALL_EXAMPLES); do \
+		$(BIN)/derive kernels --backend numba --spec $$spec --out $(CHECK_DIR) || exit 1; done
 	diff -r -x '*.pdf' -x '*.aux' -x '*.log' -x '*.fls' -x '*.fdb_latexmk' generated $(CHECK_DIR) \
 		|| (echo "generated/ is stale: run 'make generate' and commit it"; exit 1)
 	rm -rf $(CHECK_DIR)

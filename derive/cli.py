@@ -1,7 +1,8 @@
 """The command line: ``derive all|latex|kernels|audit``, on top of the pipeline stages.
 
 Exit codes: 0 success; 1 an audited document has a wrong step; 2 bad input (a spec, a file,
-an argument); 3 a derivation step failed its proof (a bug in derive, please report it).
+an argument) or a missing optional dependency; 3 a derivation step failed its proof (a bug
+in derive, please report it); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -51,6 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log steps and timings"
     )
+    # -v is also accepted after the command: derive all -v.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log steps and timings",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     for name, summary in (
@@ -61,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(
             name,
+            parents=[verbose],
             help=summary,
             description=summary + ".",
             epilog=f"Example: {EXAMPLES[name]}",
@@ -89,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser(
         "audit",
+        parents=[verbose],
         help="check a hand-written derivation equation by equation",
         description="Check every equation of a Markdown or LaTeX derivation against the network.",
         epilog=f"Example: {EXAMPLES['audit']}",
@@ -99,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser(
         "train",
+        parents=[verbose],
         help="train the seed network's kernels on two Iris species and plot it",
         description="Train the seed network's generated kernels on two species and two "
         "features of the Iris data, report held-out accuracy, and save a plot.",
@@ -181,8 +194,9 @@ def run_train(arguments: argparse.Namespace) -> int:
     from derive.train import run_demo
 
     result = run_demo(arguments.output, arguments.epochs, arguments.seed)
+    epochs = "epoch" if result["epochs"] == 1 else "epochs"
     print(
-        f"trained {result['epochs']} epochs: loss {result['losses'][0]:.3f} -> "
+        f"trained {result['epochs']} {epochs}: loss {result['losses'][0]:.3f} -> "
         f"{result['losses'][-1]:.3f}, held-out accuracy {result['held_out_accuracy']:.3f} "
         f"on {result['held_out_samples']} samples; plot in {result['output_png']}"
     )

@@ -20,7 +20,7 @@ from typing import TextIO
 import numpy as np
 
 from derive.demo_plot import save_plot
-from derive.errors import BadInputError, DeriveError
+from derive.errors import BadInputError, DeriveError, NotSupportedError
 from derive.spec import NAME_PATTERN
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ HELD_OUT_FRACTION = 0.3
 BATCH_SIZE = 10
 LEARNING_RATE = 0.1
 DEFAULT_EPOCHS = 100
+MAX_EPOCHS = 100_000
 DEFAULT_SEED = 0
 DEFAULT_OUTPUT = "docs/demo.png"
 BAR_WIDTH = 30
@@ -181,7 +182,26 @@ def train(
     return params, losses
 
 
+def check_output(path: Path) -> None:
+    """Fail before training, not after, on a plot path that cannot be written."""
+    if path.suffix.lower() != ".png":
+        raise BadInputError(
+            f"{path}: the plot is a PNG file; use a name ending in .png"
+        )
+    if path.is_dir():
+        raise BadInputError(f"{path}: is a folder; name a .png file")
+    try:
+        from matplotlib.figure import Figure  # noqa: F401
+    except ImportError:
+        raise NotSupportedError(
+            "the training demo's picture needs matplotlib; "
+            "install it with: pip install 'derive[demo]'"
+        ) from None
+
+
 def check_settings(epochs: int, batch_size: int, learning_rate: float) -> None:
+    if isinstance(epochs, int) and epochs > MAX_EPOCHS:
+        raise BadInputError(f"epochs must be at most {MAX_EPOCHS}, got {epochs}")
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise BadInputError(
@@ -220,11 +240,14 @@ def run_demo(
     data_path: str | Path = IRIS_PATH,
 ) -> dict:
     """Train the seed kernels on Iris, save the picture, return losses and accuracies."""
+    check_output(Path(output_png))
+    check_settings(epochs, BATCH_SIZE, LEARNING_RATE)
     x, labels = load_iris(data_path)
     split = IrisSplit(x, labels, *split_held_out(labels, HELD_OUT_FRACTION, rng(seed)))
     kernels = load_kernels("seed")
     train_x = split.standardize(x[split.train_rows])
-    progress = sys.stderr if show_progress else None
+    # A bar redrawn with carriage returns only makes sense on a terminal.
+    progress = sys.stderr if show_progress and sys.stderr.isatty() else None
     params, losses = train(
         kernels,
         train_x,
