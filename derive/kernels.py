@@ -17,7 +17,8 @@ from derive.printing import to_numpy
 from derive.spec import Spec
 
 
-UNROLLED_MAX_WIDTH = 4  # softmax rows up to this wide take their maximum column by column
+# Softmax rows up to this wide take their maximum column by column.
+UNROLLED_MAX_WIDTH = 4
 
 
 def kernels_source(derivation: Derivation, command: str) -> str:
