@@ -22,9 +22,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SCALAR = 100  # parameters up to which every scalar equation is written out
 MAX_SCALAR_LIMIT = 2000  # beyond this, writing every equation out takes minutes
-INSTANCE_UNITS = (
-    3  # width of the small instance on which a large network's rules are proved
-)
+# Width of the narrow instance on which a large network's equations are proved.
+INSTANCE_UNITS = 3
+# Longest output-Delta substitution shown as a step of its own.
+MAX_SUBSTITUTED_OPS = 40
 
 
 @dataclass
@@ -197,8 +198,10 @@ def delta_z_equation(network: Network, l: int, i: int, known) -> Equation:
         ]
         weighted = [network.w(l + 1, i, j) * network.delta_a(l + 1, j) for j in above]
         steps = [sp.Add(*chain), sp.Add(*weighted)]
-        if l + 1 == network.depth:
-            steps.append(steps[-1].subs(known))
+        substituted = steps[-1].subs(known)
+        # With the output layer's Deltas written out, where that stays short enough to read.
+        if l + 1 == network.depth and sp.count_ops(substituted) <= MAX_SUBSTITUTED_OPS:
+            steps.append(substituted)
     return Equation(
         f"dz-{l}-{i}", "gradient", z, ("z", (l, i)), steps, network.delta_z(l, i)
     )

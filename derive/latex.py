@@ -17,7 +17,8 @@ from derive.printing import to_latex, wrap_tex
 from derive.spec import Spec
 
 LONG_SIDE = 110  # characters of LaTeX beyond which a sum is set one term per line
-MAX_DRAWN_UNITS = 6  # wider layers are drawn as their first units, dots, and the last
+MAX_DRAWN_UNITS = 6
+DRAWING_WIDTH_CM = 14.0  # the text is about 17 cm wide; columns are 9 mm circles  # wider layers are drawn as their first units, dots, and the last
 
 
 @dataclass
@@ -43,6 +44,7 @@ def derivation_latex(derivation: Derivation, command: str) -> str:
             for section in derivation.sections
         ],
         "drawing": network_drawing(derivation.spec),
+        "column_spacing": column_spacing(derivation.spec),
         "notes": layer_notes(derivation),
         "loss_latex": loss_latex(network),
     }
@@ -68,7 +70,7 @@ def equation_lines(network: Network, equation: Equation) -> list[Line]:
         left = "L" if equation.target.name == "L" else to_latex(equation.target, names)
     else:
         left = rf"\frac{{\partial L}}{{\partial {to_latex(equation.target, names)}}}"
-    sides = [side_latex(step, names) for step in equation.steps]
+    sides = [side_latex(shorten_loss(network, step), names) for step in equation.steps]
     if equation.assumption is not None:
         result = to_latex(equation.assumption.result, names)
         condition = equation.assumption.condition
@@ -81,6 +83,20 @@ def equation_lines(network: Network, equation: Equation) -> list[Line]:
     lines += [Line(rf"&= {side}", None) for side in sides[1:]]
     lines[-1].label = f"eq:{equation.label}"
     return lines
+
+
+def shorten_loss(network: Network, step: sp.Expr) -> sp.Expr:
+    """A derivative of a long loss is written as one of L, which the forward pass defines."""
+    loss = network.loss()
+    if (
+        not step.has(sp.Derivative)
+        or len(to_latex(loss, network.latex_names)) <= LONG_SIDE
+    ):
+        return step
+    return step.replace(
+        lambda node: isinstance(node, sp.Derivative) and node.expr == loss,
+        lambda node: sp.Derivative(sp.Symbol("L"), *node.variables),
+    )
 
 
 def side_latex(step: sp.Expr, names: dict[sp.Symbol, str]) -> str:
@@ -97,7 +113,12 @@ def side_latex(step: sp.Expr, names: dict[sp.Symbol, str]) -> str:
 
 
 def loss_latex(network: Network) -> str:
-    return to_latex(network.loss(), network.latex_names)
+    return side_latex(network.loss(), network.latex_names)
+
+
+def column_spacing(spec: Spec) -> str:
+    """Centimetres between the drawing's columns, so that deep networks fit the page."""
+    return f"{min(3.2, DRAWING_WIDTH_CM / spec.depth):.2f}"
 
 
 def layer_rules(network: Network, l: int) -> list[str]:

@@ -175,3 +175,60 @@ def test_pdf_shows_equation_numbers_and_sections(compile_document, tex_path):
 
 def test_there_are_documents_to_compile():
     assert DOCUMENTS, "no generated/*/derivation.tex; run 'make generate'"
+
+
+def spec_text(name: str, loss: str, layers: list[str], reduction: str = "mean") -> str:
+    lines = [
+        f'name = "{name}"',
+        "inputs = 2",
+        f'loss = "{loss}"',
+        f'reduction = "{reduction}"',
+    ]
+    for layer in layers:
+        units, activation = layer.split()
+        lines += ["[[layers]]", f"units = {units}", f'activation = "{activation}"']
+    return "\n".join(lines) + "\n"
+
+
+# Between them, every activation in a hidden and an output layer, and every loss.
+MIXED_SPECS = {
+    "every-activation": spec_text(
+        "every-activation",
+        "cross_entropy",
+        [
+            "2 leaky_relu",
+            "2 sigmoid",
+            "2 tanh",
+            "2 softplus",
+            "2 identity",
+            "2 relu",
+            "3 softmax",
+        ],
+    ),
+    "hidden-softmax": spec_text(
+        "hidden-softmax", "mse", ["3 softmax", "2 tanh"], "sum"
+    ),
+    "sigmoid-bce": spec_text(
+        "sigmoid-bce", "binary_cross_entropy", ["3 relu", "2 sigmoid"]
+    ),
+    "softmax-bce": spec_text(
+        "softmax-bce", "binary_cross_entropy", ["2 tanh", "3 softmax"]
+    ),
+    "softplus-out": spec_text("softplus-out", "mse", ["2 sigmoid", "1 softplus"]),
+    "leaky-out": spec_text("leaky-out", "mse", ["2 identity", "2 leaky_relu"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MIXED_SPECS))
+def test_any_layer_order_gives_a_document_that_compiles(tmp_path, name):
+    from derive.derivation import derive
+    from derive.latex import derivation_latex
+    from derive.spec import parse_spec
+
+    require_tools()
+    tex_path = tmp_path / "derivation.tex"
+    derivation = derive(parse_spec(MIXED_SPECS[name], f"{name}.toml"))
+    tex_path.write_text(derivation_latex(derivation, "derive all"), encoding="utf-8")
+    compiled = run_latexmk(tex_path)
+    problems = overfull_boxes(compiled) + WARNING.findall(compiled.log)
+    assert not problems, f"{name}: " + "; ".join(problems)
