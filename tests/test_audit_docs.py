@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from derive.audit import audit_file
+from derive.audit import audit_file, audit_text
 
 DOCS = Path(__file__).parent / "audit_docs"
 V, W, D, U, P = "verified", "wrong", "depends", "unknown_symbol", "unparsed"
@@ -164,3 +164,85 @@ def test_sigmoid_depends_names_the_wrong_equation():
     ]
     assert "\\Delta a_{1}^{(1)}" in link["message"]
     assert "line 26" in link["message"]
+
+
+# Short documents on the seed network: each link's (verdict, message) in order.
+SHORT = [
+    (
+        "sum-continued-on-an-indented-row",
+        r"""$$\begin{aligned}
+\frac{dL}{da_1^{(2)}} &= \Delta z_1^{(2)} z_1^{(2)}(1-z_1^{(2)}) \\
+&\qquad - \Delta z_2^{(2)} z_1^{(2)} z_2^{(2)} \nonumber \\
+&= z_1^{(2)} - y_1
+\end{aligned}$$""",
+        [(V, ""), (V, "labels sum to one")],
+    ),
+    (
+        "eqqcolon-alone-is-a-link",
+        r"$$-\frac{y_1}{z_1^{(2)}} \eqqcolon \Delta z_1^{(2)}$$",
+        [(V, "")],
+    ),
+    (
+        "eqqcolon-records-a-wrong-value",
+        r"""$$z_1^{(2)} \eqqcolon \Delta a_1^{(2)}$$
+$$\frac{dL}{db_1^{(2)}} = \Delta a_1^{(2)} = z_1^{(2)}$$""",
+        [(W, "the sides differ"), (V, ""), (D, "given at line 1")],
+    ),
+    (
+        "eqqcolon-inside-a-chain-records",
+        r"""$$\frac{dL}{da_1^{(2)}} = z_1^{(2)} \eqqcolon \Delta a_1^{(2)} = z_1^{(2)} + 0$$
+$$\frac{dL}{db_1^{(2)}} = \Delta a_1^{(2)} = z_1^{(2)}$$""",
+        # Within its own chain a label still means dL/dv; the value given holds after.
+        [(W, "the sides differ"), (D, "records"), (W, ""), (V, ""), (D, "line 1")],
+    ),
+    (
+        "coloneqq-records",
+        r"""$$\Delta a_1^{(2)} \coloneqq z_1^{(2)}$$
+$$\frac{dL}{db_1^{(2)}} = \Delta a_1^{(2)} = z_1^{(2)}$$""",
+        [(W, "the sides differ"), (V, ""), (D, "given at line 1")],
+    ),
+    (
+        "condition-on-the-labels-is-read",
+        r"$$\frac{dL}{da_1^{(2)}} = z_1^{(2)} - y_1 \quad \text{when } y_1 + y_2 = 1$$",
+        [(V, "")],
+    ),
+    (
+        "a-false-claim-under-the-condition",
+        r"$$\frac{dL}{da_1^{(2)}} = z_1^{(2)} \quad \text{when } y_1 + y_2 = 1$$",
+        [(W, "the sides differ")],
+    ),
+    (
+        "condition-on-a-node",
+        r"$$\frac{dL}{da_1^{(1)}} = \Delta z_1^{(1)} \quad \text{if } a_1^{(1)} > 0$$",
+        [(V, "")],
+    ),
+    (
+        "right-side-undefined",
+        r"$$x_1 = \frac{1}{0}$$",
+        [(P, "the right side is undefined at every test point (the left has a value)")],
+    ),
+    (
+        "log-of-zero",
+        r"$$x_1 = \ln 0$$",
+        [(P, "the right side is undefined at every test point (the left has a value)")],
+    ),
+    (
+        "left-side-undefined",
+        r"$$\ln 0 = x_1$$",
+        [(P, "the left side is undefined at every test point (the right has a value)")],
+    ),
+    ("both-sides-undefined", r"$$\ln 0 = \frac{1}{0}$$", [(P, "neither side")]),
+    ("repeated-minus", r"$$x_1 = --x_1$$", [(V, "")]),
+    ("empty-group", r"$$x_1 = {} &$$", [(P, "the group '{}' is empty")]),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [case[1:] for case in SHORT], ids=[c[0] for c in SHORT]
+)
+def test_short_documents(text, expected):
+    links = audit_text(text).links
+    assert [link.verdict for link in links] == [verdict for verdict, _ in expected]
+    for link, (_, message) in zip(links, expected, strict=True):
+        assert message in link.message
+        assert "IFWORD" not in link.message

@@ -51,6 +51,39 @@ SPLITS = [
         None,
     ),
     ("no-equals", "$$a + b$$", []),
+    (
+        "sum-continued-after-qquad",
+        r"$$a &= b \\ &\qquad - c \\ &= d$$",
+        [["a", "b - c", "d"]],
+    ),
+    (
+        "sum-continued-after-nonumber-and-quad",
+        r"$$a &= b \nonumber \\ &\quad + c \notag \\ &= d \label{eq:x}$$",
+        [["a", "b + c", "d"]],
+    ),
+    (
+        "indented-row-is-a-new-chain",
+        r"$$a &= b \\ &\qquad c = d$$",
+        [["a", "b"], ["c", "d"]],
+    ),
+    ("eqqcolon", r"$$a = b \eqqcolon c$$", [["a", "b", "c"]]),
+    (
+        "display-of-one-eqqcolon",
+        r"$$-\frac{y_1}{z_1} \eqqcolon c$$",
+        [[r"-\frac{y_1}{z_1}", "c"]],
+    ),
+    ("coloneqq", r"$$c \coloneqq b$$", [["c", "b"]]),
+    ("colon-equals", r"$$c := b =: d$$", [["c", "b", "d"]]),
+    (
+        "condition-after-quad",
+        r"$$a = b \quad \text{when } y_1 + y_2 = 1$$",
+        [["a", r"b \quad \text{when } y_1 + y_2 = 1"]],
+    ),
+    (
+        "if-inside-brackets-is-no-condition",
+        r"$$a = \left(0 \text{ if } z \leq 0, 1 \text{ otherwise}\right) = c$$",
+        [["a", r"\left(0 \text{ if } z \leq 0, 1 \text{ otherwise}\right)", "c"]],
+    ),
 ]
 
 
@@ -94,3 +127,29 @@ def test_link_count_is_bounded():
     document = read_document("$$a = b$$\n" * 700)
     assert sum(len(chain.link_lines) for chain in document.chains) == 600
     assert document.warnings[-1][1] == "the audit stops here, after 600 links"
+
+
+def test_colon_signs_are_kept_as_the_links_operators():
+    (chain,) = read_document(r"$$a := b \eqqcolon c = d =: e$$").chains
+    assert chain.operators == [":=", "=:", "=", "=:"]
+
+
+def test_a_display_without_an_equals_sign_is_a_warning():
+    document = read_document("text\n\n$$a + b$$\n")
+    assert document.chains == [] and document.displays == 1
+    assert document.warnings == [
+        (3, "the display has no '=', so nothing in it is checked")
+    ]
+
+
+def test_one_display_over_the_link_budget_keeps_its_first_links():
+    document = read_document("$$" + " = ".join(["a"] * 701) + "$$\n$$b = c$$\n")
+    assert [len(chain.link_lines) for chain in document.chains] == [600]
+    assert document.warnings == [
+        (
+            1,
+            "the display has 700 links and the audit checks at most 600 in all, "
+            "so only its first 600 are checked",
+        ),
+        (2, "the audit stops here, after 600 links"),
+    ]

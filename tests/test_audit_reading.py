@@ -127,6 +127,20 @@ READABLE = [
     ),
     ("tanh", r"\tanh\left(a_1^{(1)}\right)", lambda s: sp.tanh(a(s, 1, 1))),
     ("max", r"\max(0, a_1^{(1)})", lambda s: sp.Max(0, a(s, 1, 1))),
+    ("double-minus", r"--x_1", lambda s: s.network.x(1)),
+    ("minus-plus-minus", r"-+-x_1 - x_2", lambda s: s.network.x(1) - s.network.x(2)),
+    (
+        "condition-on-the-labels",
+        r"z_1^{(2)} - y_1 \quad \text{when } y_1 + y_2 = 1",
+        lambda s: sp.Piecewise(
+            (z(s, 2, 1) - s.network.y(1), sp.Eq(s.network.y(1) + s.network.y(2), 1))
+        ),
+    ),
+    (
+        "condition-on-a-node",
+        r"\Delta z_1^{(1)} \text{ if } a_1^{(1)} > 0",
+        lambda s: sp.Piecewise((s.network.delta_z(1, 1), a(s, 1, 1) > 0)),
+    ),
 ]
 
 
@@ -174,6 +188,23 @@ UNREADABLE = [
     ),
     ("label-with-a-layer", r"y_1^{(2)}", r"y has no layers"),
     ("layer-arithmetic", r"w_{jk}^{(l+1)}", r"arithmetic such as \(l-1\) is not read"),
+    ("empty-braces", r"{} x_1", r"^the group '\{\}' is empty$"),
+    ("empty-parentheses", r"x_1 ()", r"^the group '\(\)' is empty$"),
+    (
+        "condition-alone",
+        r"\text{when } y_1",
+        r"^cannot read '\\text\{when\}' at the start$",
+    ),
+    (
+        "otherwise-alone",
+        r"x_1 \text{otherwise}",
+        r"^cannot read '\\text\{otherwise\}' after 'x _ 1'$",
+    ),
+    (
+        "cases-in-a-message",
+        r"x_1 + \end{cases}",
+        r"^cannot read '\\end\{cases\}' after 'x _ 1 \+'$",
+    ),
 ]
 
 

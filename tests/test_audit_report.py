@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from derive.audit import audit_file
+from derive.audit.report import counterexample_lines
 from derive.errors import BadInputError
 
 DOCS = Path(__file__).parent / "audit_docs"
@@ -64,14 +67,51 @@ def test_a_right_derivation_exits_zero():
     assert "WRONG" not in text
 
 
-def test_a_document_without_display_math(tmp_path):
-    path = tmp_path / "prose.md"
-    path.write_text("Only words, and inline $a = b$.\n", encoding="utf-8")
+def test_one_link_is_one_link_in_the_summary(tmp_path):
+    path = tmp_path / "one.md"
+    path.write_text("$$x_1 = x_1$$\n", encoding="utf-8")
     text, code = audit_file(str(path))
     assert code == 0
-    assert "No equations were found in display math." in text
+    assert text.rstrip().endswith("Summary: 1 link: 1 verified; 0 warnings.")
 
 
+def test_minus_zero_prints_as_zero():
+    example = {
+        "inputs": {"x_{1}": 1.0},
+        "labels": {"y_{1}": 1.0},
+        "weights": {},
+        "biases": {},
+        "lhs_value": 0.5,
+        "rhs_value": 0.0,
+        "right_expression": "0",
+        "right_value": -0.0,
+    }
+    assert counterexample_lines(example)[-1] == "  right expression 0 = 0"
+
+
+def test_standard_input_is_read_for_a_dash(monkeypatch):
+    stream = io.TextIOWrapper(io.BytesIO(b"$$x_1 = x_1$$\n"), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stream)
+    text, code = audit_file("-")
+    assert code == 0
+    assert text.startswith("Audit of standard input against seed")
+
+
+def test_one_display_over_the_link_budget_is_checked_in_part(tmp_path):
+    path = tmp_path / "long.md"
+    path.write_text("$$" + " = ".join(["x_1"] * 701) + "$$\n", encoding="utf-8")
+    report = json.loads(audit_file(str(path), output_format="json")[0])
+    assert report["summary"]["links"] == report["summary"]["verified"] == 600
+    assert report["warnings"] == [
+        {
+            "line": 1,
+            "message": "the display has 700 links and the audit checks at most 600 "
+            "in all, so only its first 600 are checked",
+        }
+    ]
+
+
+NO_DISPLAY_MATH = r"^no display math found in .*document\.md; the audit reads \$\$"
 BAD_INPUT = [
     ("missing", lambda tmp: tmp / "nothing.md", r"nothing\.md: document not found$"),
     ("folder", lambda tmp: tmp, r": is a folder, expected a Markdown or LaTeX file$"),
@@ -82,6 +122,18 @@ BAD_INPUT = [
         r"is not UTF-8 text",
     ),
     ("huge", lambda tmp: write(tmp, b"a" * 10_000_000), r"the file is 10\.0 MB"),
+    (
+        "endless-device",
+        lambda tmp: Path("/dev/zero"),
+        r"^/dev/zero: the file is over 2 MB; the audit reads documents of at most 2 MB$",
+    ),
+    ("empty", lambda tmp: write(tmp, b""), NO_DISPLAY_MATH),
+    ("prose-only", lambda tmp: write(tmp, b"Only words.\n"), NO_DISPLAY_MATH),
+    (
+        "inline-math-only",
+        lambda tmp: write(tmp, b"Only words, and inline $a = b$.\n"),
+        NO_DISPLAY_MATH,
+    ),
 ]
 
 

@@ -7,6 +7,7 @@ by default). Output: a verdict for every '=' link, as a text report or JSON.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from pathlib import Path
 
@@ -35,31 +36,21 @@ def audit_file(
         )
     text = read_text(Path(path))
     spec = load_spec(spec_path)
-    audit = audit_text(text, spec, source=str(path))
+    source = "standard input" if path == "-" else str(path)
+    audit = audit_text(text, spec, source=source)
+    if not audit.displays:
+        raise BadInputError(
+            f"no display math found in {source}; the audit reads $$...$$, \\[...\\] "
+            "and equation or align environments, not inline $...$"
+        )
     rendered = render_json(audit) if output_format == "json" else render_text(audit)
     return rendered, 1 if audit.wrong else 0
 
 
 def read_text(path: Path) -> str:
-    """The document's text; a one-line BadInputError when it is not a usable text file."""
-    try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise BadInputError(
-                f"{path}: is a folder, expected a Markdown or LaTeX file"
-            )
-        if size > MAX_FILE_BYTES:
-            raise BadInputError(
-                f"{path}: the file is {size / 1e6:.1f} MB; the audit reads documents of "
-                f"at most {MAX_FILE_BYTES / 1e6:.0f} MB"
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInputError(f"{path}: document not found") from None
-    except OSError as error:
-        raise BadInputError(
-            f"{path}: cannot read the document ({error.strerror})"
-        ) from None
+    """The document's text ('-' is standard input); a one-line BadInputError when it is
+    not a usable text file."""
+    raw = read_bytes(path)
     if b"\0" in raw:
         raise BadInputError(f"{path}: is a binary file (it has NUL bytes), not text")
     try:
@@ -72,13 +63,44 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_bytes(path: Path) -> bytes:
+    """At most MAX_FILE_BYTES of the document; a device such as /dev/zero reports no
+    size, so one byte more is read to tell a document that is too long."""
+    try:
+        if str(path) == "-":
+            raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        elif path.is_dir():
+            raise BadInputError(
+                f"{path}: is a folder, expected a Markdown or LaTeX file"
+            )
+        else:
+            with path.open("rb") as stream:
+                raw = stream.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise BadInputError(f"{path}: document not found") from None
+    except OSError as error:
+        raise BadInputError(
+            f"{path}: cannot read the document ({error.strerror})"
+        ) from None
+    if len(raw) > MAX_FILE_BYTES:
+        size = path.stat().st_size if path.is_file() else 0
+        shown = (
+            f"{size / 1e6:.1f} MB" if size else f"over {MAX_FILE_BYTES / 1e6:.0f} MB"
+        )
+        raise BadInputError(
+            f"{path}: the file is {shown}; the audit reads documents of at most "
+            f"{MAX_FILE_BYTES / 1e6:.0f} MB"
+        )
+    return raw
+
+
 def audit_text(text: str, spec: Spec | None = None, source: str = "<text>") -> Audit:
     """Audit a document's text against a spec (the seed network when None)."""
     started = time.perf_counter()
     spec = spec if spec is not None else load_spec(None)
     judge = Judge(Notation(spec))
     document = read_document(text)
-    audit = Audit(source, spec)
+    audit = Audit(source, spec, displays=document.displays)
     for chain in document.chains:
         if time.perf_counter() - started > TIME_BUDGET_SECONDS:
             audit.links += unjudged(chain, "not checked: the audit ran out of time")
@@ -96,8 +118,7 @@ def audit_text(text: str, spec: Spec | None = None, source: str = "<text>") -> A
     return audit
 
 
-def unjudged(chain, error: Exception) -> list[Link]:
-    message = f"could not be judged ({type(error).__name__})"
+def unjudged(chain, message: str) -> list[Link]:
     return [
         Link(
             line,

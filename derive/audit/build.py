@@ -32,7 +32,7 @@ DERIVATIVES = {
     "RELU": lambda u: sp.Heaviside(u),
 }
 RELATIONS = {"<": sp.StrictLessThan, "<=": sp.LessThan, ">": sp.StrictGreaterThan}
-RELATIONS[">="] = sp.GreaterThan
+RELATIONS.update({">=": sp.GreaterThan, "=": sp.Eq})
 
 
 def build_side(notation: Notation, tree, env: dict[str, int]) -> sp.Expr:

@@ -1,8 +1,10 @@
 """Document stage: Markdown or LaTeX text into chains of equal sides, with line numbers.
 
 Display math ($$...$$, \\[...\\], equation, align and their starred forms) is split at
-top-level '=' signs into chains; \\implies, \\quad, commas and '\\\\' rows separate chains,
-except that a row continuing a chain ('= \\\\ &= ...', '= \\\\ &- ...') joins it.
+top-level '=' signs (and \\eqqcolon, \\coloneqq, '=:', ':=') into chains; \\implies,
+\\quad, commas and '\\\\' rows separate chains, except that a row continuing a chain
+('= \\\\ &= ...', '\\\\ &\\qquad - ...') joins it, and an '=' after \\text{when} or
+\\text{if} belongs to a condition on the side before it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ WRAPPERS = re.compile(
     r"|\\(?:label|tag\*?)\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])"
 )
 TRAILING_PUNCTUATION = re.compile(r"\s*(?<!\\)[,;.]\s*$")
+CONDITION = re.compile(r"\s*\\text\{\s*(?:when|if)\s*\}")
 COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 PIECES = re.compile(
     r"(?P<row>\\\\(?:\s*\[[^\]\n]*\])?)"
@@ -33,7 +36,7 @@ PIECES = re.compile(
     r"|(?P<soft>\\q?quad(?![A-Za-z])|[,;])"
     r"|(?P<open>\\left(?![A-Za-z])\s*(?:\\[A-Za-z]+|\\.|.)|\\begin\{[^{}]*\}|\\\{|[{(\[])"
     r"|(?P<close>\\right(?![A-Za-z])\s*(?:\\[A-Za-z]+|\\.|.)|\\end\{[^{}]*\}|\\\}|[})\]])"
-    r"|(?P<eq>(?<![<>!])=(?!=))"
+    r"|(?P<eq>\\(?:eqqcolon|coloneqq)(?![A-Za-z])|=:|:=|\u2254|\u2255|(?<![<>!])=(?!=))"
     r"|(?P<amp>&)"
     r"|\\[A-Za-z]+|\\.",
     re.DOTALL,
@@ -52,12 +55,15 @@ class Chain:
     sides: list[Side]
     link_lines: list[int]  # the line of the '=' of each link
     problem: str | None = None  # why the display cannot be split with certainty
+    # Each link's sign: '=', or '=:' and ':=', which define the side by the colon.
+    operators: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Document:
     chains: list[Chain] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
+    displays: int = 0  # how many displays the text has, with or without equations
 
 
 @dataclass(frozen=True)
@@ -68,21 +74,52 @@ class Piece:
 
 
 def read_document(text: str) -> Document:
-    """Every chain of every display in the text, in order."""
+    """Every chain of every display in the text, in order, within the link budget."""
     lines = LineIndex(text)
     document = Document()
     links = 0
     for start, end in displays(text, document, lines):
-        for chain in split_display(text, start, end, lines):
-            if links + len(chain.link_lines) > MAX_LINKS:
-                document.warnings.append(
-                    (chain.link_lines[0], f"the audit stops here, after {links} links")
+        document.displays += 1
+        chains = split_display(text, start, end, lines)
+        if not chains:
+            document.warnings.append(
+                (
+                    lines.line(start),
+                    "the display has no '=', so nothing in it is checked",
                 )
-                return document
+            )
+        total = sum(len(chain.link_lines) for chain in chains)
+        if total and links == MAX_LINKS:
+            message = f"the audit stops here, after {links} links"
+            document.warnings.append((chains[0].link_lines[0], message))
+            return document
+        if links + total > MAX_LINKS:
+            chains = within_budget(chains, MAX_LINKS - links)
+            message = (
+                f"the display has {total} links and the audit checks at most "
+                f"{MAX_LINKS} in all, so only its first {MAX_LINKS - links} are checked"
+            )
+            document.warnings.append((lines.line(start), message))
+        for chain in chains:
             chain.number = len(document.chains) + 1
             links += len(chain.link_lines)
             document.chains.append(chain)
     return document
+
+
+def within_budget(chains: list[Chain], budget: int) -> list[Chain]:
+    """The first ``budget`` links of the chains, a chain cut short where it ends."""
+    kept = []
+    for chain in chains:
+        if budget <= 0:
+            break
+        count = min(budget, len(chain.link_lines))
+        chain.sides = chain.sides[: count + 1]
+        chain.link_lines = chain.link_lines[:count]
+        chain.operators = chain.operators[:count]
+        kept.append(chain)
+        budget -= count
+    return kept
 
 
 class LineIndex:
@@ -132,7 +169,7 @@ def split_display(text: str, start: int, end: int, lines: LineIndex) -> list[Cha
     problem = None
     if not balanced:
         problem = "its brackets do not balance, so where each side ends is uncertain"
-    stream = join_rows(items, content)
+    stream = conditions_as_text(join_rows(items, content), content)
     chains = []
     for chunk in split_at(stream, "hard"):
         for part in merge_soft(chunk):
@@ -182,6 +219,7 @@ def join_rows(items: list[Piece], content: str) -> list[Piece]:
             rows[-1].append(piece)
     stream: list[Piece] = []
     for row in rows:
+        row = spacing_as_text(row, content)
         significant = [piece for piece in row if not blank(piece, content)]
         if not significant:
             continue
@@ -196,6 +234,16 @@ def join_rows(items: list[Piece], content: str) -> list[Piece]:
     return stream
 
 
+def spacing_as_text(row: list[Piece], content: str) -> list[Piece]:
+    """A row's leading \\quad or \\qquad is indentation, not a separator: dropped."""
+    for index, piece in enumerate(row):
+        if piece.kind == "soft" and content[piece.start] == "\\":
+            row = [*row[:index], Piece("text", piece.end, piece.end), *row[index + 1 :]]
+        elif not blank(piece, content):
+            break
+    return row
+
+
 def continues(last: Piece, lead: Piece, content: str) -> bool:
     """Whether a row carries on the chain above it rather than starting one."""
     if last.kind == "eq" or lead.kind == "eq":
@@ -205,6 +253,21 @@ def continues(last: Piece, lead: Piece, content: str) -> bool:
 
 def blank(piece: Piece, content: str) -> bool:
     return piece.kind == "text" and not content[piece.start : piece.end].strip()
+
+
+def conditions_as_text(stream: list[Piece], content: str) -> list[Piece]:
+    """In '\\quad \\text{when} y_1 + y_2 = 1' the '=' is the condition's, not a link."""
+    result: list[Piece] = []
+    pending = False
+    for piece in stream:
+        if piece.kind == "eq" and pending:
+            piece, pending = Piece("text", piece.start, piece.end), False
+        elif piece.kind in ("eq", "hard"):
+            pending = False
+        elif piece.kind == "text" and CONDITION.match(content[piece.start : piece.end]):
+            pending = True
+        result.append(piece)
+    return result
 
 
 def split_at(stream: list[Piece], kind: str) -> list[list[Piece]]:
@@ -257,4 +320,13 @@ def make_chain(part: list[Piece], content: str, base: int, lines: LineIndex):
         words = TRAILING_PUNCTUATION.sub("", words)
         sides.append(Side(words, lines.line(base + offset)))
     link_lines = [lines.line(base + piece.start) for piece in equals]
-    return Chain(0, sides, link_lines)
+    operators = [operator(content[piece.start : piece.end]) for piece in equals]
+    return Chain(0, sides, link_lines, operators=operators)
+
+
+def operator(sign: str) -> str:
+    if sign in ("=:", r"\eqqcolon", "\u2255"):
+        return "=:"
+    if sign in (":=", r"\coloneqq", "\u2254"):
+        return ":="
+    return "="

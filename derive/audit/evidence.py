@@ -18,10 +18,11 @@ ABSOLUTE_TOLERANCE = 1e-9
 
 @dataclass(frozen=True)
 class Comparison:
-    holds: bool | None  # None when neither side has a value at any point
+    holds: bool | None  # None when no point gives both sides a value
     point: Point | None = None  # where the sides differ most, when they differ
     left: float = 0.0
     right: float = 0.0
+    undefined: str = ""  # with holds None: 'left', 'right' or 'both', never valued
 
 
 def agree(left: float, right: float) -> bool:
@@ -46,17 +47,23 @@ def compare(
 
 
 def compare_resolved(left: sp.Expr, right: sp.Expr, points: list[Point]) -> Comparison:
-    worst, defined = None, 0
+    worst, defined, valued = None, 0, {"left": False, "right": False}
     for point in points:
-        try:
-            values = value_at(left, point), value_at(right, point)
-        except Undefined:
+        values = []
+        for name, side in (("left", left), ("right", right)):
+            try:
+                values.append(value_at(side, point))
+                valued[name] = True
+            except Undefined:
+                pass
+        if len(values) < 2:
             continue
         defined += 1
         if not agree(*values) and (worst is None or gap(*values) > gap(*worst[1:])):
             worst = (point, *values)
     if defined == 0:
-        return Comparison(None)
+        never = [name for name, seen in valued.items() if not seen]
+        return Comparison(None, undefined="both" if len(never) != 1 else never[0])
     if worst is None:
         return Comparison(True)
     return Comparison(False, *worst)
@@ -112,7 +119,8 @@ def counterexample(
     if env:
         example["index_values"] = dict(env)
     if right is not None:
-        example["right_expression"], example["right_value"] = right
+        example["right_expression"] = right[0]
+        example["right_value"] = right[1] + 0.0
     return example
 
 

@@ -1,7 +1,8 @@
 """Reading stage 2: tokens of one side into a parse tree, by a Lark LALR grammar.
 
 The grammar covers the notation of hand backprop derivations: implicit products,
-\\frac{dL}{dv} and \\frac{d}{dv}[...], \\Delta labels, sums, and piecewise cases.
+\\frac{dL}{dv} and \\frac{d}{dv}[...], \\Delta labels, sums, piecewise cases, and a side
+that holds under a condition ('u \\text{when} y_1 + y_2 = 1').
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ GRAMMAR = r"""
 start: expr | piecewise
 
 piecewise: piece (COMMA piece)* COMMA expr OTHERWISE -> piecewise_otherwise
-         | piece (COMMA piece)+                       -> piecewise_all
+         | piece (COMMA piece)*                       -> piecewise_all
 piece: expr IF cond
-cond: expr REL expr
+cond: expr REL expr | expr EQ expr
 
-?expr: term
-     | MINUS term         -> neg
-     | PLUS term          -> pos
+?expr: signed
      | expr PLUS term     -> add
      | expr MINUS term    -> subtract
+
+?signed: term
+       | MINUS signed     -> neg
+       | PLUS signed      -> pos
 
 ?term: product
      | SUM limits term           -> sum
@@ -83,6 +86,9 @@ upper: CARET LBRACE expr RBRACE | CARET NUMBER | CARET LETTER
 """
 
 
+EMPTY_GROUPS = ("{}", "()", "[]")
+
+
 class TokenListLexer(Lexer):
     """Feeds Lark the tokens made by ``tokenize``."""
 
@@ -125,6 +131,8 @@ def unexpected(tokens: list[Token], error: lark.exceptions.UnexpectedToken) -> s
     if error.token.type == "$END":
         return "the side ends before its expression does"
     index = error.token.start_pos or 0
+    if index and tokens[index - 1].value + error.token.value in EMPTY_GROUPS:
+        return f"the group '{tokens[index - 1].value}{error.token.value}' is empty"
     before = " ".join(token.value for token in tokens[max(0, index - 5) : index])
     where = f" after '{before}'" if before else " at the start"
     return f"cannot read '{error.token.value}'{where}"

@@ -44,10 +44,12 @@ COMMANDS = {
     "cdot": "STAR",
     "times": "STAR",
     "ast": "STAR",
-    "IFWORD": "IF",
-    "OTHERWISEWORD": "OTHERWISE",
-    "BEGINCASES": "BEGIN_CASES",
-    "ENDCASES": "END_CASES",
+}
+# Words and environments rewritten by ``normalize`` into one command each: its token,
+# and the text a message shows for it.
+MARKERS = {
+    "BEGINCASES": ("BEGIN_CASES", r"\begin{cases}"),
+    "ENDCASES": ("END_CASES", r"\end{cases}"),
 }
 RELATIONS = {
     "leq": "<=",
@@ -109,12 +111,18 @@ REWRITES = [
 ]
 TEXT = re.compile(r"\\(?:text|textrm|mbox|mathrm)\{([^{}]*)\}")
 TEXT_WORDS = {
-    "if": r" \IFWORD ",
-    "for": r" \IFWORD ",
-    "when": r" \IFWORD ",
-    "otherwise": r" \OTHERWISEWORD ",
-    "else": r" \OTHERWISEWORD ",
+    "if": "IF",
+    "for": "IF",
+    "when": "IF",
+    "otherwise": "OTHERWISE",
+    "else": "OTHERWISE",
 }
+MARKERS.update(
+    {
+        f"WORD{word.upper()}": (kind, rf"\text{{{word}}}")
+        for word, kind in TEXT_WORDS.items()
+    }
+)
 COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -129,9 +137,8 @@ def normalize(text: str) -> str:
 
 def text_word(match: re.Match) -> str:
     words = match.group(1).strip().rstrip(",.").split()
-    replaced = [TEXT_WORDS.get(word.lower()) for word in words]
-    if words and all(replaced):
-        return " ".join(replaced)
+    if words and all(word.lower() in TEXT_WORDS for word in words):
+        return " ".join(rf" \WORD{word.upper()} " for word in words)
     return match.group(0)
 
 
@@ -189,6 +196,8 @@ def command_token(text: str, position: int) -> tuple[Token, int]:
         return Token("ROWBREAK", r"\\"), end
     if name in COMMANDS:
         return Token(COMMANDS[name], "\\" + name), end
+    if name in MARKERS:
+        return Token(*MARKERS[name]), end
     if name in RELATIONS:
         return Token("REL", RELATIONS[name]), end
     if name in GREEK:

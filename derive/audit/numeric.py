@@ -234,7 +234,8 @@ RULES = {
     sp.LessThan: lambda left, right: left <= right,
     sp.StrictGreaterThan: lambda left, right: left > right,
     sp.GreaterThan: lambda left, right: left >= right,
-    sp.Eq: lambda left, right: left == right,
+    # Labels on a 0.01 grid sum to one only up to rounding.
+    sp.Eq: lambda left, right: math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-12),
     sp.Ne: lambda left, right: left != right,
     sp.And: lambda *values: all(values),
     sp.Or: lambda *values: any(values),

@@ -24,6 +24,7 @@ SIDE_WIDTH = 70
 class Audit:
     file: str
     spec: Spec
+    displays: int = 0  # displays found, equations or not
     links: list[Link] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
 
@@ -121,7 +122,7 @@ def counterexample_lines(example: dict) -> list[str]:
     if "right_expression" in example:
         lines.append(
             f"  right expression {example['right_expression']} "
-            f"= {example['right_value']:.6g}"
+            f"= {example['right_value'] + 0.0:.6g}"  # + 0.0 turns -0.0 into 0.0
         )
     return lines
 
@@ -137,8 +138,13 @@ def summary_line(audit: Audit) -> str:
         for verdict in VERDICTS
         if summary[verdict]
     )
-    plural = "" if summary["warnings"] == 1 else "s"
-    return f"Summary: {summary['links']} links: {counts or 'none'}; {summary['warnings']} warning{plural}."
+    links = plural(summary["links"], "link")
+    warnings = plural(summary["warnings"], "warning")
+    return f"Summary: {links}: {counts or 'none'}; {warnings}."
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def shorten(text: str, limit: int = SIDE_WIDTH) -> str:

@@ -1,7 +1,8 @@
 """The verdict of one link, and the author's values of Delta labels that later links use.
 
-The value recorded for Delta v is the side before '= \\Delta v' at the end of a chain for
-dL/dv (or the side after a leading '\\Delta v ='), as the document gives it.
+The value recorded for Delta v is u in 'u =: \\Delta v' or '\\Delta v := u'; else the
+side before '= \\Delta v' at the end of a chain for dL/dv (or the side after a leading
+'\\Delta v ='), as the document gives it.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ class Verdicts:
         if outcome.verdict != "wrong":
             return outcome
         origin = first_mistake(links[:k])
-        record = record_label(notation, pairs[0][0].sides)
+        record = record_label(notation, pairs[0][0].sides, chain.operators)
         if origin is not None and record is not None and record[0] == k:
             message = (
                 f"records as {notation.latex(record[1])} the value of this chain, whose "
@@ -77,16 +78,18 @@ class Verdicts:
 
     def decide(self, pairs) -> Outcome:
         """verified, depends or wrong (with the failing comparison kept for later)."""
-        failure, defined = None, False
+        failure, defined, undefined = None, False, set()
         for item, left, right in pairs:
             result = compare(self.meaning, left, right, self.points)
             defined = defined or result.holds is not None
+            undefined.add(result.undefined)
             if result.holds is False:
                 failure = (item, left, right, result)
                 break
         if failure is None:
             if not defined:
-                return Outcome("unparsed", "neither side has a value at any test point")
+                (which,) = undefined if len(undefined) == 1 else {""}
+                return Outcome("unparsed", UNDEFINED[which])
             return Outcome("verified", self.assumption_note(pairs))
         culprit = self.culprit(pairs)
         if culprit is not None:
@@ -222,9 +225,10 @@ class Verdicts:
         )
 
     def record(self, chain, instances, links) -> None:
-        """Keep the author's value of the label this chain ends (or starts) with."""
+        """Keep the author's value of the label this chain defines, for later chains;
+        links after the definition in this chain were judged with the true dL/dv."""
         for item in instances:
-            target = record_label(self.notation, item.sides)
+            target = record_label(self.notation, item.sides, chain.operators)
             if target is None:
                 continue
             k, label, value = target
@@ -237,6 +241,13 @@ class Verdicts:
             self.records[label] = Record(value, link.line, chain.number, origin)
 
 
+# What a link's message says when no test point gives both its sides a value.
+UNDEFINED = {
+    "both": "neither side has a value at any test point",
+    "left": "the left side is undefined at every test point (the right has a value)",
+    "right": "the right side is undefined at every test point (the left has a value)",
+    "": "no test point gives both sides a value",
+}
 READ_SO = {
     "verified": "holds",
     "wrong": "is still false",
@@ -249,9 +260,18 @@ def first_mistake(links):
     return next((link for link in links if link.verdict in ("wrong", "depends")), None)
 
 
-def record_label(notation: Notation, sides) -> tuple[int, sp.Symbol, sp.Expr] | None:
-    """(index of the recording link, the label, the value given) when a chain for
-    dL/dv ends with '= Delta v', or a chain starts with 'Delta v ='; else None."""
+def record_label(
+    notation: Notation, sides, operators=()
+) -> tuple[int, sp.Symbol, sp.Expr] | None:
+    """(index of the recording link, the label, the value given) for 'u =: Delta v' or
+    'Delta v := u' anywhere in a chain, a chain for dL/dv that ends with '= Delta v',
+    or a chain that starts with 'Delta v ='; else None."""
+    for k, sign in enumerate(operators):
+        label, value = (
+            (sides[k + 1], sides[k]) if sign == "=:" else (sides[k], sides[k + 1])
+        )
+        if sign != "=" and label in notation.deltas and value is not None:
+            return k, label, value
     if len(sides) < 2 or any(side is None for side in (sides[0], sides[-1])):
         return None
     first, last = sides[0], sides[-1]
