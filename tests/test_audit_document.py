@@ -80,6 +80,11 @@ SPLITS = [
         [["a", r"b \quad \text{when } y_1 + y_2 = 1"]],
     ),
     (
+        "condition-without-quad",
+        r"$$a = b \text{ if } y_1 = 1$$",
+        [["a", r"b \text{ if } y_1 = 1"]],
+    ),
+    (
         "if-inside-brackets-is-no-condition",
         r"$$a = \left(0 \text{ if } z \leq 0, 1 \text{ otherwise}\right) = c$$",
         [["a", r"\left(0 \text{ if } z \leq 0, 1 \text{ otherwise}\right)", "c"]],

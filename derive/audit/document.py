@@ -28,7 +28,7 @@ WRAPPERS = re.compile(
     r"|\\(?:label|tag\*?)\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])"
 )
 TRAILING_PUNCTUATION = re.compile(r"\s*(?<!\\)[,;.]\s*$")
-CONDITION = re.compile(r"\s*\\text\{\s*(?:when|if)\s*\}")
+CONDITION = re.compile(r"\\text\{\s*(?:when|if)\s*\}")
 COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 PIECES = re.compile(
     r"(?P<row>\\\\(?:\s*\[[^\]\n]*\])?)"
@@ -264,10 +264,20 @@ def conditions_as_text(stream: list[Piece], content: str) -> list[Piece]:
             piece, pending = Piece("text", piece.start, piece.end), False
         elif piece.kind in ("eq", "hard"):
             pending = False
-        elif piece.kind == "text" and CONDITION.match(content[piece.start : piece.end]):
+        elif piece.kind == "text" and top_level_condition(piece, content):
             pending = True
         result.append(piece)
     return result
+
+
+def top_level_condition(piece: Piece, content: str) -> bool:
+    """Whether the text holds \\text{when} or \\text{if} outside any bracket."""
+    for found in CONDITION.finditer(content, piece.start, piece.end):
+        before = PIECES.finditer(content, piece.start, found.start())
+        kinds = [match.lastgroup for match in before]
+        if kinds.count("open") == kinds.count("close"):
+            return True
+    return False
 
 
 def split_at(stream: list[Piece], kind: str) -> list[list[Piece]]:

@@ -89,7 +89,7 @@ class Verdicts:
         if failure is None:
             if not defined:
                 (which,) = undefined if len(undefined) == 1 else {""}
-                return Outcome("unparsed", UNDEFINED[which])
+                return Outcome("unparsed", undefined_message(pairs, which))
             return Outcome("verified", self.assumption_note(pairs))
         culprit = self.culprit(pairs)
         if culprit is not None:
@@ -248,6 +248,17 @@ UNDEFINED = {
     "right": "the right side is undefined at every test point (the left has a value)",
     "": "no test point gives both sides a value",
 }
+
+
+def undefined_message(pairs, which: str) -> str:
+    """Why no test point values both sides; a side under a condition that no point
+    meets is named as such."""
+    sides = {"left": 1, "right": 2}
+    if which in sides and isinstance(pairs[0][sides[which]], sp.Piecewise):
+        return f"no test point meets the condition of the {which} side"
+    return UNDEFINED[which]
+
+
 READ_SO = {
     "verified": "holds",
     "wrong": "is still false",
