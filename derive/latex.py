@@ -163,7 +163,9 @@ def activation_derivative_latex(network: Network, l: int) -> str:
     a_j = sp.Symbol(f"a_j^{{({l})}}")
     z_j = sp.Symbol(f"z_j^{{({l})}}")
     derivative = network.rule(l).derivative.subs({rules.a: a_j, rules.z: z_j})
-    return to_latex(derivative, {})
+    text = to_latex(derivative, {})
+    # A sum multiplies Delta z as a whole: 1 - z^2 needs its brackets.
+    return rf"\left({text}\right)" if isinstance(derivative, sp.Add) else text
 
 
 def layer_notes(derivation: Derivation) -> dict[int, str]:

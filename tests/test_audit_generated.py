@@ -13,15 +13,10 @@ from derive.latex import derivation_latex
 from derive.spec import load_spec
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
-# derive/latex.py writes the tanh rule '\Delta a_j = 1 - (z_j)^2 \, \Delta z_j' without
-# brackets around 1 - (z_j)^2; the audit rightly reads that as wrong.
-UNBRACKETED_TANH_RULE = pytest.mark.xfail(
-    reason="derive/latex.py leaves 1 - z^2 unbracketed in the layer rule"
-)
 SPECS = [
     pytest.param("seed", id="seed"),
     pytest.param("xor", id="xor"),
-    pytest.param("tanh-regressor", id="tanh-regressor", marks=UNBRACKETED_TANH_RULE),
+    pytest.param("tanh-regressor", id="tanh-regressor"),
 ]
 
 
