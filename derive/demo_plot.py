@@ -21,18 +21,25 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def save_plot(
-    path: Path, kernels: types.ModuleType, params: dict, split: IrisSplit, result: dict
-) -> None:
-    """Two panels, written as PNG with the Agg backend: loss curve, decision regions."""
+def require_matplotlib() -> None:
+    """Fail with a one-line message where the optional matplotlib is not installed."""
     try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
     except ImportError:
         raise NotSupportedError(
             "the training demo's picture needs matplotlib; "
             "install it with: pip install 'derive[demo]'"
         ) from None
+
+
+def save_plot(
+    path: Path, kernels: types.ModuleType, params: dict, split: IrisSplit, result: dict
+) -> None:
+    """Two panels, written as PNG with the Agg backend: loss curve, decision regions."""
+    require_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     figure = Figure(figsize=(10, 4.2), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)

@@ -19,8 +19,8 @@ from typing import TextIO
 
 import numpy as np
 
-from derive.demo_plot import save_plot
-from derive.errors import BadInputError, DeriveError, NotSupportedError
+from derive.demo_plot import require_matplotlib, save_plot
+from derive.errors import BadInputError, DeriveError
 from derive.spec import NAME_PATTERN
 
 logger = logging.getLogger(__name__)
@@ -190,13 +190,7 @@ def check_output(path: Path) -> None:
         )
     if path.is_dir():
         raise BadInputError(f"{path}: is a folder; name a .png file")
-    try:
-        from matplotlib.figure import Figure  # noqa: F401
-    except ImportError:
-        raise NotSupportedError(
-            "the training demo's picture needs matplotlib; "
-            "install it with: pip install 'derive[demo]'"
-        ) from None
+    require_matplotlib()
 
 
 def check_settings(epochs: int, batch_size: int, learning_rate: float) -> None:
