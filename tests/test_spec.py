@@ -134,6 +134,23 @@ BAD_SPECS = [
         ),
         r"needs outputs in \(0, 1\), but 'layers\[1\]\.activation' = 'identity' is not",
     ),
+    (
+        "bce-after-one-softmax",
+        'name = "n"\ninputs = 2\nloss = "binary_cross_entropy"\n'
+        '[[layers]]\nunits = 1\nactivation = "softmax"\n',
+        "a softmax over one unit is the constant 1",
+    ),
+    (
+        "activation-case",
+        GOOD.replace('"relu"', '"ReLU"'),
+        r"'ReLU' is not known \(did you mean 'relu'\?\)",
+    ),
+    (
+        "max-parameters-by-depth",
+        'name = "n"\ninputs = 2\nloss = "mse"\n'
+        + "[[layers]]\nunits = 1\nactivation = 'tanh'\n" * 257,
+        "'layers' has 257 entries; allowed: at most 256",
+    ),
 ]
 
 
