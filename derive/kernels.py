@@ -16,7 +16,6 @@ from derive.formatting import format_python
 from derive.printing import to_numpy
 from derive.spec import Spec
 
-
 # Softmax rows up to this wide take their maximum column by column.
 UNROLLED_MAX_WIDTH = 4
 
