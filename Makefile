@@ -47,8 +47,8 @@ pdf: $(BIN)/derive
 	fi
 
 lint: $(BIN)/derive
-	$(BIN)/ruff check derive tests generated
-	$(BIN)/ruff format --check derive tests generated
+	$(BIN)/ruff check derive tests generated bench
+	$(BIN)/ruff format --check derive tests generated bench
 
 clean:
 	rm -rf $(VENV) build
