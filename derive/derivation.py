@@ -135,31 +135,25 @@ def prove_sections(network: Network, sections: list[Section]) -> None:
 def forward_section(network: Network) -> Section:
     section = Section("Forward pass", 0)
     for l in range(1, network.depth + 1):
-        for j in network.units(l):
-            section.equations.append(
-                Equation(
-                    f"def-a-{l}-{j}",
-                    "definition",
-                    network.a(l, j),
-                    ("a", (l, j)),
-                    [network.pre_activation(l, j)],
-                )
-            )
-        for j in network.units(l):
-            section.equations.append(
-                Equation(
-                    f"def-z-{l}-{j}",
-                    "definition",
-                    network.z(l, j),
-                    ("z", (l, j)),
-                    [network.activation(l, j)],
-                )
-            )
+        section.equations += [
+            definition("a", network.a(l, j), (l, j), network.pre_activation(l, j))
+            for j in network.units(l)
+        ]
+        section.equations += [
+            definition("z", network.z(l, j), (l, j), network.activation(l, j))
+            for j in network.units(l)
+        ]
     loss = sp.Symbol("L")
     section.equations.append(
         Equation("def-loss", "definition", loss, ("L", ()), [network.loss()])
     )
     return section
+
+
+def definition(kind: str, node: sp.Symbol, indices: tuple[int, int], value) -> Equation:
+    """The forward-pass equation defining one node: a_j^(l) or z_j^(l)."""
+    l, j = indices
+    return Equation(f"def-{kind}-{l}-{j}", "definition", node, (kind, indices), [value])
 
 
 def layer_section(network: Network, l: int, known) -> Section:

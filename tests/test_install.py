@@ -36,11 +36,11 @@ def installed(tmp_path_factory) -> Path:
 def run_installed(
     target: Path, cwd: Path, *arguments: str
 ) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "PYTHONPATH": str(target)}
+    """Python with only the installed copy on its path, from a folder outside the checkout."""
     return subprocess.run(
-        [sys.executable, "-m", "derive", *arguments],
+        [sys.executable, *arguments],
         cwd=cwd,
-        env=environment,
+        env={**os.environ, "PYTHONPATH": str(target)},
         capture_output=True,
         text=True,
         check=False,
@@ -48,23 +48,13 @@ def run_installed(
 
 
 def test_installed_copy_is_the_one_imported(installed, tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import derive, derive.templates; print(derive.__file__)",
-        ],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(installed)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    code = "import derive, derive.templates; print(derive.__file__)"
+    result = run_installed(installed, tmp_path, "-c", code)
     assert result.stdout.startswith(str(installed))
 
 
 def test_installed_copy_generates_the_committed_seed_output(installed, tmp_path):
-    result = run_installed(installed, tmp_path, "all", "--out", "out")
+    result = run_installed(installed, tmp_path, "-m", "derive", "all", "--out", "out")
     assert result.returncode == 0, result.stderr
     for name in ("derivation.tex", "derivation.json", "kernels.py", "network.svg"):
         committed = (ROOT / "generated/seed" / name).read_bytes()
@@ -74,18 +64,9 @@ def test_installed_copy_generates_the_committed_seed_output(installed, tmp_path)
 def test_installed_copy_audits_and_reads_its_data(installed, tmp_path):
     document = tmp_path / "derivation.md"
     document.write_text("$$\\frac{dL}{db_1^{(2)}} = \\Delta a_1^{(2)}$$\n")
-    result = run_installed(installed, tmp_path, "audit", str(document))
+    result = run_installed(installed, tmp_path, "-m", "derive", "audit", str(document))
     assert result.returncode in (0, 1), result.stderr
-    data = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from derive.train import load_iris; print(len(load_iris()[0]))",
-        ],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(installed)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    code = "from derive.train import load_iris; print(len(load_iris()[0]))"
+    data = run_installed(installed, tmp_path, "-c", code)
+    assert data.returncode == 0, data.stderr
     assert int(data.stdout) == 100
