@@ -10,7 +10,7 @@ import re
 
 import sympy as sp
 
-from derive import render, rules
+from derive import inplace, render, rules
 from derive.derivation import Derivation
 from derive.formatting import format_python
 from derive.printing import to_numpy
@@ -30,6 +30,7 @@ def kernels_source(derivation: Derivation, command: str) -> str:
         "layers": layers,
         "output": output_context(spec),
         "param_shapes": param_shapes(spec),
+        "cache_length": 1 + sum(2 if layer["keeps_a"] else 1 for layer in layers),
         "uses_softmax": any(layer.activation == "softmax" for layer in spec.layers),
     }
     return format_python(render.render("kernels.py.j2", context))
@@ -76,14 +77,56 @@ def layer_context(spec: Spec, l: int, numbers: dict[str, str]) -> dict:
         "gradient_numbers": f"{numbers[f'dw-{l}']}, {numbers[f'db-{l}']}",
     }
     context["softmax"] = layer.activation == "softmax"
+    context["keeps_a"] = True
     if context["softmax"]:
         context["row_max"] = row_max(f"a{l}", layer.units)
-        context["backward"] = f"z{l} * (delta_z{l} - _row_sums(delta_z{l} * z{l}))"
+        context["backward_lines"] = [
+            f"delta_a{l} = z{l} * (delta_z{l} - _row_sums(delta_z{l} * z{l}))"
+        ]
     else:
         rule = rules.activation_rule(layer.activation, layer.alpha)
-        context["forward"] = to_numpy(rule.stable, names)
-        context["backward"] = to_numpy(rules.backward_form(rule), names)
+        context["forward_lines"] = inplace.statements(f"z{l}", rule.stable, names)
+        context["backward_lines"] = backward_lines(rule, l, names)
+        # A hidden layer whose backward step reads only z computes z over a's array.
+        if l < spec.depth and not backward_in_z(rule).has(rules.a):
+            over = inplace.statements_over(f"z{l}", rule.stable, names, f"a{l}")
+            if over is not None:
+                context["forward_lines"], context["keeps_a"] = over, False
     return context
+
+
+def backward_in_z(rule: rules.ActivationRule) -> sp.Expr:
+    """The backward form with a written as z where that is the same function of a:
+    then a's array is not needed after the forward pass (ReLU: z > 0 exactly when
+    a > 0). Checked for a negative, zero and positive a; otherwise the form as it is."""
+    form = rules.backward_form(rule)
+    in_z = form.subs(rules.a, rules.z)
+    if in_z == form:
+        return form
+    for a in (sp.Symbol("a", negative=True), sp.Integer(0), sp.Symbol("a", positive=True)):
+        original = form.subs(rules.a, a)
+        rewritten = in_z.subs(rules.z, rule.stable.subs(rules.a, a))
+        if sp.simplify(original - rewritten) != 0:
+            return form
+    return in_z
+
+
+def backward_lines(rule: rules.ActivationRule, l: int, names: dict) -> list[str]:
+    """delta_a = delta_z * dz/da, multiplied into delta_z's array where the form allows:
+    delta_z is a fresh product that nothing else reads."""
+    form = backward_in_z(rule)
+    if form == rules.dz:
+        return [f"delta_a{l} = delta_z{l}"]
+    derivative, factor_dz = form.as_independent(rules.dz, as_Add=False)
+    if factor_dz != rules.dz:
+        return [f"delta_a{l} = {to_numpy(form, names)}"]
+    if inplace.is_simple(derivative):
+        factor, lines = to_numpy(derivative, names), []
+    else:
+        factor = f"dz_da{l}"
+        lines = inplace.statements(factor, derivative, names)
+    lines += [f"delta_a{l} = delta_z{l}", f"delta_a{l} *= {factor}"]
+    return [*lines, f"del delta_z{l}" + (f", {factor}" if factor == f"dz_da{l}" else "")]
 
 
 def row_max(name: str, width: int) -> str:
@@ -134,11 +177,21 @@ def output_context(spec: Spec) -> dict:
     context["uses_z"] = re.search(rf"\bz{l}\b", loss_code) is not None
     context["softmax"] = layer.activation == "softmax"
 
+    context["total"] = None
     if layer.activation == "softmax" and spec.loss == "cross_entropy":
-        context["delta_a"] = to_numpy(rules.z * rules.y_sum - rules.y, names)
+        delta_a = rules.z * rules.y_sum - rules.y
+        # sum_k -y_k ln z_k with ln z_k = a_k - lse: two dot products, no ln z array.
+        context["total"] = f"np.vdot(lse{l}, _row_sums(y)) - np.vdot(y, a{l})"
+        context["total_comment"] = "sum_k -y_k ln z_k = lse(a) sum_k y_k - sum_k y_k a_k."
     elif layer.activation == "softmax":
-        context["delta_z"] = to_numpy(sp.diff(loss.term, rules.z), names)
+        delta_z = sp.diff(loss.term, rules.z)
+        context["delta_z"] = to_numpy(delta_z, names)
+        if delta_z.is_Symbol:
+            context["delta_z"] += ".copy()"  # scaled in place below
+        return context
     else:
         rule = rules.activation_rule(layer.activation, layer.alpha)
-        context["delta_a"] = to_numpy(rules.output_delta(rule, loss), names)
+        delta_a = rules.output_delta(rule, loss)
+    context["delta_a"] = to_numpy(delta_a, names)
+    context["delta_a_lines"] = inplace.statements(f"delta_a{l}", delta_a, names, new=True)
     return context

@@ -23,6 +23,30 @@ def kernels_for(spec_text: str | None) -> types.ModuleType:
     return load_kernels(kernels_source(derive(spec), "derive all"))
 
 
+def reference_forward(spec_text: str, params: dict, x: np.ndarray) -> list:
+    """[(a^(l), z^(l)) for every layer], written here apart from the kernels, for tests
+    that must know where the pre-activations lie (kinks) or what the outputs are."""
+    spec = parse_spec(spec_text, source="test")
+    z = x
+    layers = []
+    for l, layer in enumerate(spec.layers, start=1):
+        a = z @ params[f"W{l}"] + params[f"b{l}"]
+        if layer.activation == "softmax":
+            e = np.exp(a - a.max(axis=1, keepdims=True))
+            z = e / e.sum(axis=1, keepdims=True)
+        else:
+            z = {
+                "relu": lambda a: np.maximum(a, 0.0),
+                "leaky_relu": lambda a: np.where(a > 0, a, layer.alpha * a),
+                "sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a)),
+                "tanh": np.tanh,
+                "softplus": lambda a: np.logaddexp(0.0, a),
+                "identity": lambda a: a,
+            }[layer.activation](a)
+        layers.append((a, z))
+    return layers
+
+
 def numeric_gradients(loss, params: dict, step: float = 1e-6) -> dict:
     """Central differences of loss(params) in every coordinate."""
     gradients = {}

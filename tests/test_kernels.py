@@ -40,8 +40,8 @@ def labels(kind: str, rng: np.random.Generator) -> np.ndarray:
 
 def away_from_kinks(kernels, params, x) -> bool:
     """Central differences are only meaningful where no ReLU input is near 0."""
-    _, cache = kernels.forward(params, x)
-    return bool(np.abs(cache[1]).min() > 1e-3)
+    a1 = x @ params["W1"] + params["b1"]
+    return bool(np.abs(a1).min() > 1e-3)
 
 
 def test_param_shapes(seed_kernels):
