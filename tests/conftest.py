@@ -34,10 +34,11 @@ def reference_forward(spec_text: str, params: dict, x: np.ndarray) -> list:
         if layer.activation == "softmax":
             e = np.exp(a - a.max(axis=1, keepdims=True))
             z = e / e.sum(axis=1, keepdims=True)
+        elif layer.activation == "leaky_relu":
+            z = np.where(a > 0, a, layer.alpha * a)
         else:
             z = {
                 "relu": lambda a: np.maximum(a, 0.0),
-                "leaky_relu": lambda a: np.where(a > 0, a, layer.alpha * a),
                 "sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a)),
                 "tanh": np.tanh,
                 "softplus": lambda a: np.logaddexp(0.0, a),
