@@ -49,7 +49,10 @@ def statements_over(
         lines[0] = f"{target} = {unary[1]}({unary[2]}{source}, out={source})"
     elif binary and source in (binary[1], binary[3]):
         ufunc = "np.multiply" if binary[2] == "*" else "np.divide"
-        left, right = (operand.removeprefix("(").removesuffix(")") for operand in (binary[1], binary[3]))
+        left, right = (
+            operand.removeprefix("(").removesuffix(")")
+            for operand in (binary[1], binary[3])
+        )
         lines[0] = f"{target} = {ufunc}({left}, {right}, out={source})"
     else:
         return None
@@ -98,7 +101,9 @@ def _fill_sum(target: str, expression: sp.Add, names: dict, lines: list[str]) ->
         return False
     # Start from a term that is not negated; failing that, fill the negation of one
     # and subtract it from the next term (1 - z**2 as z**2, then 1 minus it).
-    compound.sort(key=lambda term: (term.could_extract_minus_sign(), -sp.count_ops(term)))
+    compound.sort(
+        key=lambda term: (term.could_extract_minus_sign(), -sp.count_ops(term))
+    )
     opening = compound[0]
     rest = [term for term in terms if term is not opening]
     if opening.could_extract_minus_sign():
@@ -132,12 +137,18 @@ def _fill_product(
         _fill_or_assign(target, first, names, lines)
     elif rest:
         second = rest.pop(0)
-        lines.append(f"{target} = {_code(first, names, True)} * {_code(second, names, True)}")
+        lines.append(
+            f"{target} = {_code(first, names, True)} * {_code(second, names, True)}"
+        )
     elif divisors:
         divisor = divisors.pop(0)
-        lines.append(f"{target} = {_code(first, names, True)} / {_code(divisor, names, True)}")
+        lines.append(
+            f"{target} = {_code(first, names, True)} / {_code(divisor, names, True)}"
+        )
     elif coefficient not in (1, -1):
-        lines.append(f"{target} = {_code(coefficient, names, True)} * {_code(first, names, True)}")
+        lines.append(
+            f"{target} = {_code(coefficient, names, True)} * {_code(first, names, True)}"
+        )
         coefficient = sp.Integer(1)
     else:
         return False

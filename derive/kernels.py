@@ -103,7 +103,11 @@ def backward_in_z(rule: rules.ActivationRule) -> sp.Expr:
     in_z = form.subs(rules.a, rules.z)
     if in_z == form:
         return form
-    for a in (sp.Symbol("a", negative=True), sp.Integer(0), sp.Symbol("a", positive=True)):
+    for a in (
+        sp.Symbol("a", negative=True),
+        sp.Integer(0),
+        sp.Symbol("a", positive=True),
+    ):
         original = form.subs(rules.a, a)
         rewritten = in_z.subs(rules.z, rule.stable.subs(rules.a, a))
         if sp.simplify(original - rewritten) != 0:
@@ -126,7 +130,10 @@ def backward_lines(rule: rules.ActivationRule, l: int, names: dict) -> list[str]
         factor = f"dz_da{l}"
         lines = inplace.statements(factor, derivative, names)
     lines += [f"delta_a{l} = delta_z{l}", f"delta_a{l} *= {factor}"]
-    return [*lines, f"del delta_z{l}" + (f", {factor}" if factor == f"dz_da{l}" else "")]
+    return [
+        *lines,
+        f"del delta_z{l}" + (f", {factor}" if factor == f"dz_da{l}" else ""),
+    ]
 
 
 def row_max(name: str, width: int) -> str:
@@ -182,7 +189,9 @@ def output_context(spec: Spec) -> dict:
         delta_a = rules.z * rules.y_sum - rules.y
         # sum_k -y_k ln z_k with ln z_k = a_k - lse: two dot products, no ln z array.
         context["total"] = f"np.vdot(lse{l}, _row_sums(y)) - np.vdot(y, a{l})"
-        context["total_comment"] = "sum_k -y_k ln z_k = lse(a) sum_k y_k - sum_k y_k a_k."
+        context["total_comment"] = (
+            "sum_k -y_k ln z_k = lse(a) sum_k y_k - sum_k y_k a_k."
+        )
     elif layer.activation == "softmax":
         delta_z = sp.diff(loss.term, rules.z)
         context["delta_z"] = to_numpy(delta_z, names)
@@ -193,5 +202,7 @@ def output_context(spec: Spec) -> dict:
         rule = rules.activation_rule(layer.activation, layer.alpha)
         delta_a = rules.output_delta(rule, loss)
     context["delta_a"] = to_numpy(delta_a, names)
-    context["delta_a_lines"] = inplace.statements(f"delta_a{l}", delta_a, names, new=True)
+    context["delta_a_lines"] = inplace.statements(
+        f"delta_a{l}", delta_a, names, new=True
+    )
     return context
