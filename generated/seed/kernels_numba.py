@@ -24,6 +24,7 @@ PARAM_SHAPES = {
 INPUTS = 2
 OUTPUTS = 2
 REDUCTION = "mean"
+_SHAPES = tuple(PARAM_SHAPES.values())
 
 
 def init_params(
@@ -77,16 +78,23 @@ def _fused(
 ) -> tuple[float, dict[str, np.ndarray]]:
     # Plain arrays of their shapes and one float dtype go straight to the fused pass,
     # which checks that x and y are finite; the rest, and a NaN, meet the full checks.
-    arrays = _plain_arrays(params, x, y)
-    if arrays is not None:
-        grads = _zero_grads(x.dtype)
-        total, finite = _loss_pass(gradients, *arrays, *grads.values())
+    # Arguments are named one by one: a call with *arrays costs Numba more per call.
+    plain = _plain_params(params, x, y)
+    if plain is not None:
+        W1, b1, W2, b2 = plain
+        dW1, db1, dW2, db2 = _zero_grads(x.dtype)
+        total, finite = _loss_pass(gradients, x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
         if finite:
-            return total, grads
+            return total, {
+                "W1": dW1,
+                "b1": db1,
+                "W2": dW2,
+                "b2": db2,
+            }
     dtype = _check_params(params)
     x = _check_x(x, dtype)
     y = _check_y(y, x.shape[0], dtype)
-    grads = _zero_grads(dtype)
+    dW1, db1, dW2, db2 = _zero_grads(dtype)
     total, _ = _loss_pass(
         gradients,
         x,
@@ -95,15 +103,23 @@ def _fused(
         params["b1"],
         params["W2"],
         params["b2"],
-        *grads.values(),
+        dW1,
+        db1,
+        dW2,
+        db2,
     )
-    return total, grads
+    return total, {
+        "W1": dW1,
+        "b1": db1,
+        "W2": dW2,
+        "b2": db2,
+    }
 
 
-def _plain_arrays(
+def _plain_params(
     params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray
-) -> list[np.ndarray] | None:
-    """[x, y, W1, b1, ...] if all are arrays of their shapes and x's float dtype."""
+) -> tuple[np.ndarray, ...] | None:
+    """The parameters in order; None unless all inputs fit their shapes and one dtype."""
     # NumPy keeps one dtype object per built-in type, so identity is the quick test;
     # an equal but distinct dtype only takes the slower, full checks.
     if (
@@ -117,26 +133,24 @@ def _plain_arrays(
         return None
     if x.shape[0] == 0 or y.dtype is not dtype or y.shape != (x.shape[0], OUTPUTS):
         return None
-    arrays = [x, y]
-    for name, shape in PARAM_SHAPES.items():
-        value = params.get(name)
+    values = (params.get("W1"), params.get("b1"), params.get("W2"), params.get("b2"))
+    for value, shape in zip(values, _SHAPES, strict=True):
         if (
             type(value) is not np.ndarray
             or value.shape != shape
             or value.dtype is not dtype
         ):
             return None
-        arrays.append(value)
-    return arrays
+    return values
 
 
-def _zero_grads(dtype: np.dtype) -> dict[str, np.ndarray]:
-    return {
-        "W1": np.zeros((2, 3), dtype),
-        "b1": np.zeros((3,), dtype),
-        "W2": np.zeros((3, 2), dtype),
-        "b2": np.zeros((2,), dtype),
-    }
+def _zero_grads(dtype: np.dtype) -> tuple[np.ndarray, ...]:
+    return (
+        np.zeros((2, 3), dtype),
+        np.zeros((3,), dtype),
+        np.zeros((3, 2), dtype),
+        np.zeros((2,), dtype),
+    )
 
 
 @numba.njit(error_model="numpy")
