@@ -119,7 +119,7 @@ def _fused(
 def _plain_params(
     params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray
 ) -> tuple[np.ndarray, ...] | None:
-    """The parameters in order; None unless all inputs fit their shapes and one dtype."""
+    """The parameters in order; None unless all inputs fit their shapes and dtype."""
     # NumPy keeps one dtype object per built-in type, so identity is the quick test;
     # an equal but distinct dtype only takes the slower, full checks.
     if (
