@@ -11,6 +11,7 @@ code, which Numba compiles on the first call for each dtype and array layout.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numba
 import numpy as np
@@ -141,7 +142,7 @@ def _plain_params(
             or value.dtype is not dtype
         ):
             return None
-    return values
+    return cast("tuple[np.ndarray, ...]", values)
 
 
 def _zero_grads(dtype: np.dtype) -> tuple[np.ndarray, ...]:
