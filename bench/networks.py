@@ -16,6 +16,7 @@ import numpy as np
 
 from derive.derivation import derive
 from derive.kernels import kernels_source
+from derive.numba_kernels import MAX_UNROLLED_PARAMETERS, numba_kernels_source
 from derive.spec import Spec, load_spec, parse_spec, seed_spec
 
 logger = logging.getLogger(__name__)
@@ -89,12 +90,28 @@ def check_supported(case: Case) -> None:
 
 def generate_kernels(spec: Spec, scratch: Path) -> types.ModuleType:
     """Write kernels.py for ``spec`` under ``scratch`` and import it."""
-    path = scratch / spec.name / "kernels.py"
+    source = kernels_source(derive(spec), "derive all")
+    return _write_and_import(source, scratch / spec.name / "kernels.py")
+
+
+def generate_numba_kernels(spec: Spec, scratch: Path) -> types.ModuleType | None:
+    """kernels_numba.py for ``spec``, imported; None without Numba or for a network
+    larger than the Numba backend unrolls."""
+    if importlib.util.find_spec("numba") is None:
+        return None
+    if spec.parameter_count > MAX_UNROLLED_PARAMETERS:
+        return None
+    source = numba_kernels_source(derive(spec), "derive all --backend numba")
+    return _write_and_import(source, scratch / spec.name / "kernels_numba.py")
+
+
+def _write_and_import(source: str, path: Path) -> types.ModuleType:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(kernels_source(derive(spec), "derive all"), encoding="utf-8")
+    path.write_text(source, encoding="utf-8")
     logger.debug("generated %s", path)
 
-    module_spec = importlib.util.spec_from_file_location(f"kernels_{spec.name}", path)
+    name = f"{path.stem}_{path.parent.name}".replace("-", "_")
+    module_spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     return module

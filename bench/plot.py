@@ -22,6 +22,7 @@ STYLES = {
     "JAX": {"color": "tab:green", "marker": "v"},
     "naive SymPy": {"color": "tab:purple", "marker": "x"},
     "matmuls only": {"color": "black", "linestyle": "--", "marker": "."},
+    "Numba": {"color": "tab:cyan", "marker": "D"},
 }
 
 

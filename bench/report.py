@@ -21,6 +21,7 @@ CONTENDERS = (
     "JAX",
     "naive SymPy",
     "matmuls only",
+    "Numba",
 )
 
 
@@ -29,6 +30,7 @@ def write_markdown(results, path: Path) -> None:
         _header(results),
         _summary(results),
         *(_case_table(results, case) for case in _cases(results)),
+        _numba(results),
         _overheads(results),
         _outer_products(results),
         _narrow_reductions(results),
@@ -127,6 +129,36 @@ def _case_table(results, case) -> str:
         cells.append(_percent(matmuls / generated))
         cells.append(_percent(matmuls / seconds["hand-written"]))
         cells.append(f"{max(timing.errors.values()):.1e}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _numba(results) -> str:
+    """The fused Numba kernels (small networks only) against the NumPy ones and JAX."""
+    timings = [t for t in results.timings if "Numba" in t.seconds]
+    if not timings:
+        return "## Numba backend\n\nNot timed: Numba is not installed."
+    lines = [
+        "## Numba backend (`derive kernels --backend numba`)",
+        "",
+        "The same runs as above; speed-up is the other's time over Numba's.",
+        "",
+        "| network | batch | Numba (us) | generated NumPy (us) | JAX (us) "
+        "| speed-up over NumPy | speed-up over JAX |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for timing in timings:
+        seconds = timing.seconds
+        numba = seconds["Numba"]
+        cells = [
+            timing.case.label,
+            str(timing.batch),
+            _microseconds(numba),
+            _microseconds(seconds["generated"]),
+            _microseconds(seconds.get("JAX")),
+            _ratio(seconds["generated"], numba),
+            _ratio(seconds.get("JAX"), numba),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

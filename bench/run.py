@@ -32,6 +32,7 @@ from bench.networks import (  # noqa: E402
     benchmark_cases,
     check_supported,
     generate_kernels,
+    generate_numba_kernels,
     make_data,
 )
 from bench.timing import pinned_to_one_core, time_interleaved  # noqa: E402
@@ -44,6 +45,7 @@ TORCH = "PyTorch"
 JAX = "JAX"
 NAIVE = "naive SymPy"
 MATMULS = "matmuls only"
+NUMBA = "Numba"
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ def run_kernels(results: Results) -> None:
     cases = benchmark_cases()
     with tempfile.TemporaryDirectory(prefix="derive-bench-") as scratch:
         # Every kernel up front: a generator edited mid-run cannot mix two versions.
-        modules = {}
+        modules, numba_modules = {}, {}
         for case in cases:
             check_supported(case)
             if case.spec.name not in modules:
@@ -156,25 +158,36 @@ def run_kernels(results: Results) -> None:
                 source = Path(modules[case.spec.name].__file__).read_bytes()
                 digest = hashlib.sha256(source).hexdigest()[:12]
                 results.kernel_digests[case.spec.name] = digest
+                numba_module = generate_numba_kernels(case.spec, Path(scratch))
+                numba_modules[case.spec.name] = numba_module
         for case in cases:
             module = modules[case.spec.name]
+            numba_module = numba_modules[case.spec.name]
             for batch in results.settings.batches:
-                results.timings.append(run_case(case, module, batch, results, rng))
+                timing = run_case(case, module, numba_module, batch, results, rng)
+                results.timings.append(timing)
             for batch in (results.settings.batches[0], results.settings.batches[-1]):
                 overhead = time_overheads(case, module, batch, results.settings, rng)
                 results.overheads.append((case, batch, overhead))
 
 
-def run_case(case: Case, module, batch: int, results: Results, rng) -> CaseResult:
+def run_case(
+    case: Case, module, numba_module, batch: int, results: Results, rng
+) -> CaseResult:
     """Check every contender against the float64 reference, then time them together."""
     params = module.init_params(rng, case.dtype)
     x, y = make_data(case, batch, rng)
     contenders = make_contenders(case, module, params, x, y)
+    if numba_module is not None:
+        contenders[NUMBA] = (lambda: numba_module.loss_and_grads(params, x, y), None)
 
     wide = {name: value.astype(np.float64) for name, value in params.items()}
     reference_function = handwritten.make_loss_and_grads(case.hidden_activations)
     reference = reference_function(wide, x.astype(np.float64), y.astype(np.float64))
-    outputs = {name: unpack(step()) for name, (step, unpack) in contenders.items()}
+    outputs = {
+        name: unpack(step()) if unpack else step()
+        for name, (step, unpack) in contenders.items()
+    }
     label = f"{case.label} batch {batch}"
     errors = check_contenders(label, reference, outputs, case.dtype)
 

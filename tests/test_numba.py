@@ -168,6 +168,11 @@ INPUT_VARIANTS = {
     ),
     "strided": lambda params, x, y: (params, np.repeat(x, 2, axis=1)[:, ::2], y),
     "read-only": lambda params, x, y: (params, read_only(x), read_only(y)),
+    "read-only-params": lambda params, x, y: (
+        {name: read_only(value) for name, value in params.items()},
+        x,
+        y,
+    ),
     "equal-dtype-object": lambda params, x, y: (
         params,
         x,

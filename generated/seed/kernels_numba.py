@@ -11,7 +11,6 @@ code, which Numba compiles on the first call for each dtype and array layout.
 from __future__ import annotations
 
 import math
-from typing import cast
 
 import numba
 import numpy as np
@@ -25,7 +24,8 @@ PARAM_SHAPES = {
 INPUTS = 2
 OUTPUTS = 2
 REDUCTION = "mean"
-_SHAPES = tuple(PARAM_SHAPES.values())
+# The ranks of x, y, each parameter and each gradient, as _loss_pass takes them.
+_ARRAY_RANKS = (2, 2, 2, 1, 2, 1, 2, 1, 2, 1)
 
 
 def init_params(
@@ -77,72 +77,32 @@ def loss_and_grads(
 def _fused(
     params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, gradients: bool
 ) -> tuple[float, dict[str, np.ndarray]]:
-    # Plain arrays of their shapes and one float dtype go straight to the fused pass,
-    # which checks that x and y are finite; the rest, and a NaN, meet the full checks.
+    # The fused pass accepts only float arrays of its compiled ranks, and checks their
+    # shapes and that x and y are finite; whatever it refuses meets the full checks.
     # Arguments are named one by one: a call with *arrays costs Numba more per call.
-    plain = _plain_params(params, x, y)
-    if plain is not None:
-        W1, b1, W2, b2 = plain
+    try:
+        W1, b1, W2, b2 = (params["W1"], params["b1"], params["W2"], params["b2"])
         dW1, db1, dW2, db2 = _zero_grads(x.dtype)
-        total, finite = _loss_pass(gradients, x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
-        if finite:
-            return total, {
-                "W1": dW1,
-                "b1": db1,
-                "W2": dW2,
-                "b2": db2,
-            }
-    dtype = _check_params(params)
-    x = _check_x(x, dtype)
-    y = _check_y(y, x.shape[0], dtype)
-    dW1, db1, dW2, db2 = _zero_grads(dtype)
-    total, _ = _loss_pass(
-        gradients,
-        x,
-        y,
-        params["W1"],
-        params["b1"],
-        params["W2"],
-        params["b2"],
-        dW1,
-        db1,
-        dW2,
-        db2,
-    )
+        total, passed = _loss_pass(gradients, x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
+    except (TypeError, KeyError, AttributeError):
+        passed = False
+    if not passed:
+        dtype = _check_params(params)
+        x = _check_x(x, dtype)
+        y = _check_y(y, x.shape[0], dtype)
+        # Read-only arrays are a type of their own to Numba: writable copies of them.
+        W1, b1, W2, b2, x, y = (
+            np.require(value, dtype, "W")
+            for value in (params["W1"], params["b1"], params["W2"], params["b2"], x, y)
+        )
+        dW1, db1, dW2, db2 = _zero_grads(dtype)
+        total, _ = _loss_pass(gradients, x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
     return total, {
         "W1": dW1,
         "b1": db1,
         "W2": dW2,
         "b2": db2,
     }
-
-
-def _plain_params(
-    params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray
-) -> tuple[np.ndarray, ...] | None:
-    """The parameters in order; None unless all inputs fit their shapes and dtype."""
-    # NumPy keeps one dtype object per built-in type, so identity is the quick test;
-    # an equal but distinct dtype only takes the slower, full checks.
-    if (
-        type(params) is not dict
-        or type(x) is not np.ndarray
-        or type(y) is not np.ndarray
-    ):
-        return None
-    dtype = x.dtype
-    if dtype not in _FLOAT_DTYPES or x.ndim != 2 or x.shape[1] != INPUTS:
-        return None
-    if x.shape[0] == 0 or y.dtype is not dtype or y.shape != (x.shape[0], OUTPUTS):
-        return None
-    values = (params.get("W1"), params.get("b1"), params.get("W2"), params.get("b2"))
-    for value, shape in zip(values, _SHAPES, strict=True):
-        if (
-            type(value) is not np.ndarray
-            or value.shape != shape
-            or value.dtype is not dtype
-        ):
-            return None
-    return cast("tuple[np.ndarray, ...]", values)
 
 
 def _zero_grads(dtype: np.dtype) -> tuple[np.ndarray, ...]:
@@ -179,7 +139,23 @@ def _forward_pass(x, W1, b1, W2, b2, output):
         output[s, 1] = z2_2
 
 
-@numba.njit(error_model="numpy")
+@numba.njit
+def _all_finite(values):
+    for value in values.flat:
+        if not math.isfinite(value):
+            return False
+    return True
+
+
+# Compiled when imported, for float32 and float64 arrays of any layout, and for nothing
+# else: other arguments raise TypeError at the call instead of compiling new code.
+_LOSS_PASS_TYPES = [
+    (numba.boolean, *(numba.types.Array(dtype, rank, "A") for rank in _ARRAY_RANKS))
+    for dtype in (numba.float32, numba.float64)
+]
+
+
+@numba.njit(_LOSS_PASS_TYPES, error_model="numpy")
 def _loss_pass(
     gradients,
     x,
@@ -194,6 +170,16 @@ def _loss_pass(
     db2,
 ):
     scale = 1.0 / x.shape[0]
+    if x.shape[0] == 0 or x.shape[1] != INPUTS or y.shape != (x.shape[0], OUTPUTS):
+        return 0.0, False
+    if W1.shape != (2, 3) or dW1.shape != (2, 3):
+        return 0.0, False
+    if b1.shape != (3,) or db1.shape != (3,):
+        return 0.0, False
+    if W2.shape != (3, 2) or dW2.shape != (3, 2):
+        return 0.0, False
+    if b2.shape != (2,) or db2.shape != (2,):
+        return 0.0, False
     if not (_all_finite(x) and _all_finite(y)):
         return 0.0, False
     loss_sum = 0.0
@@ -329,14 +315,6 @@ def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _REAL_KINDS = "iuf"  # NumPy's kinds of signed and unsigned integers and reals
 _INTEGER_KINDS = "iu"
-
-
-@numba.njit
-def _all_finite(values):
-    for value in values.flat:
-        if not math.isfinite(value):
-            return False
-    return True
 
 
 @numba.njit
