@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import statistics
 import time
 from pathlib import Path
 
@@ -73,6 +74,10 @@ def _header(results) -> str:
             "in float64 (norm-wise relative error at most 1e-9 in float64, 1e-4 in "
             "float32); the largest error seen is in the last column.",
             "",
+            "Times are each contender's median. Ratios and shares are paired: the "
+            "median over rounds of the ratio of two contenders' times in the same "
+            "round, so that a slow spell of the machine, shared by a round, cancels.",
+            "",
             "*matmuls only* is the BLAS limit: the same matrix products as one forward "
             "and backward pass (z W, z^T delta, delta W^T) into preallocated outputs, "
             "nothing else. *BLAS share* is that time divided by the contender's.",
@@ -92,8 +97,8 @@ def _summary(results) -> str:
     for case in cases:
         cells = []
         for batch in batches:
-            seconds = _seconds(results, case, batch)
-            cells.append(_ratio(seconds.get("generated"), seconds.get("hand-written")))
+            timing = _timing(results, case, batch)
+            cells.append(_paired(timing, "generated", "hand-written"))
         lines.append(f"| {case.label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -120,14 +125,12 @@ def _case_table(results, case) -> str:
     ]
     for timing in (t for t in results.timings if t.case == case):
         seconds = timing.seconds
-        generated = seconds["generated"]
-        matmuls = seconds["matmuls only"]
         cells = [str(timing.batch)]
         cells += [_microseconds(seconds.get(name)) for name in present]
-        cells.append(_ratio(generated, seconds["hand-written"]))
-        cells += [_ratio(generated, seconds[name]) for name in peers_present]
-        cells.append(_percent(matmuls / generated))
-        cells.append(_percent(matmuls / seconds["hand-written"]))
+        cells.append(_paired(timing, "generated", "hand-written"))
+        cells += [_paired(timing, "generated", name) for name in peers_present]
+        cells.append(_paired(timing, "matmuls only", "generated", percent=True))
+        cells.append(_paired(timing, "matmuls only", "hand-written", percent=True))
         cells.append(f"{max(timing.errors.values()):.1e}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -156,8 +159,8 @@ def _numba(results) -> str:
             _microseconds(numba),
             _microseconds(seconds["generated"]),
             _microseconds(seconds.get("JAX")),
-            _ratio(seconds["generated"], numba),
-            _ratio(seconds.get("JAX"), numba),
+            _paired(timing, "generated", "Numba"),
+            _paired(timing, "JAX", "Numba"),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -239,6 +242,29 @@ def _derive_costs(results) -> str:
             f"| {cost.peak_mebibytes:.0f} |"
         )
     return "\n".join(lines)
+
+
+def _timing(results, case, batch):
+    for timing in results.timings:
+        if timing.case == case and timing.batch == batch:
+            return timing
+    return None
+
+
+def _paired(timing, numerator: str, denominator: str, percent: bool = False) -> str:
+    """The median over rounds of numerator's time over denominator's in that round."""
+    if timing is None or numerator not in timing.samples:
+        return "-"
+    if denominator not in timing.samples:
+        return "-"
+    ratios = [
+        top / bottom
+        for top, bottom in zip(
+            timing.samples[numerator], timing.samples[denominator], strict=True
+        )
+    ]
+    ratio = statistics.median(ratios)
+    return _percent(ratio) if percent else f"{ratio:.2f}"
 
 
 def _seconds(results, case, batch) -> dict[str, float]:

@@ -70,6 +70,7 @@ class CaseResult:
     seconds: dict[str, float]
     cpu_per_wall: dict[str, float]
     errors: dict[str, float]
+    samples: dict[str, list[float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -196,15 +197,16 @@ def run_case(
         case.spec.layer_sizes, batch, case.dtype, rng
     )
     settings = results.settings
+    samples: dict[str, list[float]] = {}
     seconds, cpu_per_wall = time_interleaved(
-        steps, settings.rounds, settings.block_seconds, settings.clock
+        steps, settings.rounds, settings.block_seconds, settings.clock, samples
     )
     logger.info(
         "%s: %s",
         label,
         ", ".join(f"{name} {value * 1e6:.1f} us" for name, value in seconds.items()),
     )
-    return CaseResult(case, batch, seconds, cpu_per_wall, errors)
+    return CaseResult(case, batch, seconds, cpu_per_wall, errors, samples)
 
 
 def make_contenders(case: Case, module, params, x, y) -> dict[str, tuple]:

@@ -48,13 +48,17 @@ def time_interleaved(
     rounds: int,
     target_seconds: float,
     clock: str = "cpu",
+    samples: dict[str, list[float]] | None = None,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Median seconds per call of each step over ``rounds`` interleaved blocks, read
-    from ``clock`` ("cpu" or "wall"), and each step's total CPU over total wall time."""
+    from ``clock`` ("cpu" or "wall"), and each step's total CPU over total wall time.
+    ``samples``, when given, receives every step's seconds per call, round by round."""
     calls = {
         name: calls_per_block(step, target_seconds) for name, step in steps.items()
     }
-    samples = {name: [] for name in steps}
+    if samples is None:
+        samples = {}
+    samples.update({name: [] for name in steps})
     wall = dict.fromkeys(steps, 0.0)
     cpu = dict.fromkeys(steps, 0.0)
     names = list(steps)
