@@ -82,7 +82,12 @@ def _fused(
     # Arguments are named one by one: a call with *arrays costs Numba more per call.
     try:
         W1, b1, W2, b2 = (params["W1"], params["b1"], params["W2"], params["b2"])
-        dW1, db1, dW2, db2 = _zero_grads(x.dtype)
+        dW1, db1, dW2, db2 = (
+            np.zeros((2, 3), x.dtype),
+            np.zeros((3,), x.dtype),
+            np.zeros((3, 2), x.dtype),
+            np.zeros((2,), x.dtype),
+        )
         total, passed = _loss_pass(gradients, x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
     except (TypeError, KeyError, AttributeError):
         passed = False
@@ -95,7 +100,12 @@ def _fused(
             np.require(value, dtype, "W")
             for value in (params["W1"], params["b1"], params["W2"], params["b2"], x, y)
         )
-        dW1, db1, dW2, db2 = _zero_grads(dtype)
+        dW1, db1, dW2, db2 = (
+            np.zeros((2, 3), dtype),
+            np.zeros((3,), dtype),
+            np.zeros((3, 2), dtype),
+            np.zeros((2,), dtype),
+        )
         total, _ = _loss_pass(gradients, x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
     return total, {
         "W1": dW1,
@@ -103,15 +113,6 @@ def _fused(
         "W2": dW2,
         "b2": db2,
     }
-
-
-def _zero_grads(dtype: np.dtype) -> tuple[np.ndarray, ...]:
-    return (
-        np.zeros((2, 3), dtype),
-        np.zeros((3,), dtype),
-        np.zeros((3, 2), dtype),
-        np.zeros((2,), dtype),
-    )
 
 
 @numba.njit(error_model="numpy")
