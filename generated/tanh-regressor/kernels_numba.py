@@ -57,29 +57,24 @@ def forward(
 
 def loss(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
     """The mean over the batch of the per-sample loss L."""
-    return _fused(params, x, y, False)[0]
+    return loss_and_grads(params, x, y)[0]
 
 
 def backward(
     params: dict[str, np.ndarray], cache: tuple[np.ndarray, ...], y: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Gradients of the mean loss by every parameter; reruns the fused pass on x."""
-    return _fused(params, cache[0], y, True)[1]
+    return loss_and_grads(params, cache[0], y)[1]
 
 
 def loss_and_grads(
     params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray
 ) -> tuple[float, dict[str, np.ndarray]]:
     """The loss and its gradients from one fused pass over the batch."""
-    return _fused(params, x, y, True)
-
-
-def _fused(
-    params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, gradients: bool
-) -> tuple[float, dict[str, np.ndarray]]:
     # The fused pass accepts only float arrays of its compiled ranks, and checks their
-    # shapes and that x and y are finite; whatever it refuses meets the full checks.
-    # Arguments are named one by one: a call with *arrays costs Numba more per call.
+    # shapes and that x and y are finite; whatever it refuses (a NaN loss: refused, or
+    # NaN itself) meets the full checks. Arguments are named one by one: a call with
+    # *arrays costs Numba more per call.
     try:
         W1, b1, W2, b2 = (params["W1"], params["b1"], params["W2"], params["b2"])
         dW1, db1, dW2, db2 = (
@@ -88,10 +83,10 @@ def _fused(
             np.zeros((8, 1), x.dtype),
             np.zeros((1,), x.dtype),
         )
-        total, passed = _loss_pass(gradients, x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
+        total = _loss_pass(x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
     except (TypeError, KeyError, AttributeError):
-        passed = False
-    if not passed:
+        total = math.nan
+    if math.isnan(total):
         dtype = _check_params(params)
         x = _check_x(x, dtype)
         y = _check_y(y, x.shape[0], dtype)
@@ -106,7 +101,7 @@ def _fused(
             np.zeros((8, 1), dtype),
             np.zeros((1,), dtype),
         )
-        total, _ = _loss_pass(gradients, x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
+        total = _loss_pass(x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
     return total, {
         "W1": dW1,
         "b1": db1,
@@ -164,14 +159,13 @@ def _all_finite(values):
 # Compiled when imported, for float32 and float64 arrays of any layout, and for nothing
 # else: other arguments raise TypeError at the call instead of compiling new code.
 _LOSS_PASS_TYPES = [
-    (numba.boolean, *(numba.types.Array(dtype, rank, "A") for rank in _ARRAY_RANKS))
+    tuple(numba.types.Array(dtype, rank, "A") for rank in _ARRAY_RANKS)
     for dtype in (numba.float32, numba.float64)
 ]
 
 
 @numba.njit(_LOSS_PASS_TYPES, error_model="numpy")
 def _loss_pass(
-    gradients,
     x,
     y,
     W1,
@@ -183,19 +177,20 @@ def _loss_pass(
     dW2,
     db2,
 ):
+    """The loss, its gradients added into dW1, ...; NaN for inputs it refuses."""
     scale = 1.0 / x.shape[0]
     if x.shape[0] == 0 or x.shape[1] != INPUTS or y.shape != (x.shape[0], OUTPUTS):
-        return 0.0, False
+        return math.nan
     if W1.shape != (1, 8) or dW1.shape != (1, 8):
-        return 0.0, False
+        return math.nan
     if b1.shape != (8,) or db1.shape != (8,):
-        return 0.0, False
+        return math.nan
     if W2.shape != (8, 1) or dW2.shape != (8, 1):
-        return 0.0, False
+        return math.nan
     if b2.shape != (1,) or db2.shape != (1,):
-        return 0.0, False
+        return math.nan
     if not (_all_finite(x) and _all_finite(y)):
-        return 0.0, False
+        return math.nan
     loss_sum = 0.0
     for s in range(x.shape[0]):
         # Layer 1 (tanh), equations (1)-(8), (9)-(16).
@@ -232,9 +227,6 @@ def _loss_pass(
 
         # The per-sample loss L, equation (19).
         loss_sum += (1 / 2) * (-y[s, 0] + z2_1) ** 2
-
-        if not gradients:
-            continue
 
         # Layer 2 (identity): equations (20) and (21) at once.
         delta_a2_1 = scale * (-y[s, 0] + z2_1)
@@ -286,7 +278,7 @@ def _loss_pass(
         db1[6] += delta_a1_7
         db1[7] += delta_a1_8
 
-    return loss_sum / x.shape[0], True
+    return loss_sum / x.shape[0]
 
 
 def _check_params(params: dict[str, np.ndarray]) -> np.dtype:

@@ -57,29 +57,24 @@ def forward(
 
 def loss(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
     """The mean over the batch of the per-sample loss L."""
-    return _fused(params, x, y, False)[0]
+    return loss_and_grads(params, x, y)[0]
 
 
 def backward(
     params: dict[str, np.ndarray], cache: tuple[np.ndarray, ...], y: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Gradients of the mean loss by every parameter; reruns the fused pass on x."""
-    return _fused(params, cache[0], y, True)[1]
+    return loss_and_grads(params, cache[0], y)[1]
 
 
 def loss_and_grads(
     params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray
 ) -> tuple[float, dict[str, np.ndarray]]:
     """The loss and its gradients from one fused pass over the batch."""
-    return _fused(params, x, y, True)
-
-
-def _fused(
-    params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, gradients: bool
-) -> tuple[float, dict[str, np.ndarray]]:
     # The fused pass accepts only float arrays of its compiled ranks, and checks their
-    # shapes and that x and y are finite; whatever it refuses meets the full checks.
-    # Arguments are named one by one: a call with *arrays costs Numba more per call.
+    # shapes and that x and y are finite; whatever it refuses (a NaN loss: refused, or
+    # NaN itself) meets the full checks. Arguments are named one by one: a call with
+    # *arrays costs Numba more per call.
     try:
         W1, b1, W2, b2 = (params["W1"], params["b1"], params["W2"], params["b2"])
         dW1, db1, dW2, db2 = (
@@ -88,10 +83,10 @@ def _fused(
             np.zeros((2, 1), x.dtype),
             np.zeros((1,), x.dtype),
         )
-        total, passed = _loss_pass(gradients, x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
+        total = _loss_pass(x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
     except (TypeError, KeyError, AttributeError):
-        passed = False
-    if not passed:
+        total = math.nan
+    if math.isnan(total):
         dtype = _check_params(params)
         x = _check_x(x, dtype)
         y = _check_y(y, x.shape[0], dtype)
@@ -106,7 +101,7 @@ def _fused(
             np.zeros((2, 1), dtype),
             np.zeros((1,), dtype),
         )
-        total, _ = _loss_pass(gradients, x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
+        total = _loss_pass(x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
     return total, {
         "W1": dW1,
         "b1": db1,
@@ -142,14 +137,13 @@ def _all_finite(values):
 # Compiled when imported, for float32 and float64 arrays of any layout, and for nothing
 # else: other arguments raise TypeError at the call instead of compiling new code.
 _LOSS_PASS_TYPES = [
-    (numba.boolean, *(numba.types.Array(dtype, rank, "A") for rank in _ARRAY_RANKS))
+    tuple(numba.types.Array(dtype, rank, "A") for rank in _ARRAY_RANKS)
     for dtype in (numba.float32, numba.float64)
 ]
 
 
 @numba.njit(_LOSS_PASS_TYPES, error_model="numpy")
 def _loss_pass(
-    gradients,
     x,
     y,
     W1,
@@ -161,19 +155,20 @@ def _loss_pass(
     dW2,
     db2,
 ):
+    """The loss, its gradients added into dW1, ...; NaN for inputs it refuses."""
     scale = 1.0 / x.shape[0]
     if x.shape[0] == 0 or x.shape[1] != INPUTS or y.shape != (x.shape[0], OUTPUTS):
-        return 0.0, False
+        return math.nan
     if W1.shape != (2, 2) or dW1.shape != (2, 2):
-        return 0.0, False
+        return math.nan
     if b1.shape != (2,) or db1.shape != (2,):
-        return 0.0, False
+        return math.nan
     if W2.shape != (2, 1) or dW2.shape != (2, 1):
-        return 0.0, False
+        return math.nan
     if b2.shape != (1,) or db2.shape != (1,):
-        return 0.0, False
+        return math.nan
     if not (_all_finite(x) and _all_finite(y)):
-        return 0.0, False
+        return math.nan
     loss_sum = 0.0
     for s in range(x.shape[0]):
         # Layer 1 (sigmoid), equations (1)-(2), (3)-(4).
@@ -190,9 +185,6 @@ def _loss_pass(
         log_z2_1 = -math.log1p(math.exp(-abs(a2_1))) - max(0, -a2_1)
         log_one_minus_z2_1 = -math.log1p(math.exp(-abs(a2_1))) - max(0, a2_1)
         loss_sum += -log_one_minus_z2_1 * (1 - y[s, 0]) - log_z2_1 * y[s, 0]
-
-        if not gradients:
-            continue
 
         # Layer 2 (sigmoid): equations (8) and (9) at once.
         delta_a2_1 = scale * (-y[s, 0] + z2_1)
@@ -216,7 +208,7 @@ def _loss_pass(
         db1[0] += delta_a1_1
         db1[1] += delta_a1_2
 
-    return loss_sum / x.shape[0], True
+    return loss_sum / x.shape[0]
 
 
 def _check_params(params: dict[str, np.ndarray]) -> np.dtype:
