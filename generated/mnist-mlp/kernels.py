@@ -10,7 +10,6 @@ W<l>[i - 1, j - 1] is the weight w_ij^(l), so a^(l) = z^(l-1) @ W<l> + b<l>.
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 
@@ -217,7 +216,7 @@ def _check_x(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
         and x.ndim == 2
         and x.shape[1] == INPUTS
         and x.shape[0] > 0
-        and _finite(x)
+        and np.isfinite(x).all()
     ):
         return x
     x = np.asarray(x)
@@ -239,7 +238,7 @@ def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
         type(y) is np.ndarray
         and y.dtype == dtype
         and y.shape == (batch, OUTPUTS)
-        and _finite(y)
+        and np.isfinite(y).all()
     ):
         return y
     y = np.asarray(y)
@@ -261,10 +260,3 @@ def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
     if not np.isfinite(y).all():
         raise ValueError("y must be finite, got NaN or infinity")
     return y
-
-
-def _finite(a: np.ndarray) -> bool:
-    # A sum of squares is finite only if every entry is (one call, where isfinite and
-    # all take two); a sum that overflows is settled by the entries themselves.
-    flat = a.ravel()
-    return math.isfinite(flat.dot(flat)) or bool(np.isfinite(a).all())
