@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -190,3 +191,15 @@ def test_generated_kernels_are_formatted_linted_and_typed(path):
     ):
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_large_finite_inputs_pass_the_checks_without_a_warning(seed_kernels):
+    """The finiteness check must not overflow on inputs that are large but finite."""
+    params = random_case(seed_kernels, 0)[1]
+    x = np.array([[1e200, -1e200], [3.0, 4.0]])
+    y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, grads = seed_kernels.loss_and_grads(params, x, y)
+    assert np.isfinite(loss)
+    assert all(np.isfinite(value).all() for value in grads.values())
