@@ -78,6 +78,9 @@ def _fill(target: str, expression: sp.Expr, names: dict, lines: list[str]) -> bo
             lines.append(f"np.maximum({target}, {_code(number, names)}, out={target})")
             return True
         return False
+    if isinstance(expression, sp.log) and sp.S.One in expression.args[0].args:
+        # ln(1 + u) as log1p(u): exact where u is far below 1.
+        return _fill_unary(target, expression.args[0] - 1, "np.log1p", names, lines)
     for function, ufunc in UFUNCS.items():
         if isinstance(expression, function):
             return _fill_unary(target, expression.args[0], ufunc, names, lines)

@@ -39,6 +39,11 @@ class ScalarPrinter(PythonCodePrinter):
         # The derivation's convention at the kink: the step is 0 at exactly 0.
         return f"({self._print(expr.args[0])} > 0)"
 
+    def _print_Max(self, expr):
+        # Numbers last: max(nan, 0.0) is nan but max(0.0, nan) is 0.0, hiding a NaN.
+        arguments = sorted(expr.args, key=lambda argument: argument.is_Number)
+        return f"max({', '.join(self._print(argument) for argument in arguments)})"
+
 
 def to_scalar(expression: sp.Expr, names: dict[sp.Symbol, sp.Symbol]) -> str:
     """``expression`` as scalar Python, log(1 + u) as log1p(u), in the kernel's names."""

@@ -80,6 +80,12 @@ class KernelPrinter(NumPyPrinter):
         # The derivation's convention at the kink: the step is 0 at exactly 0.
         return f"({self._print(expr.args[0])} > 0)"
 
+    def _print_log(self, expr):
+        # ln(1 + u) as log1p(u): exact where u is far below 1.
+        if sp.S.One in expr.args[0].args:
+            return f"np.log1p({self._print(expr.args[0] - 1)})"
+        return super()._print_log(expr)
+
 
 def to_numpy(expression: sp.Expr, names: dict[sp.Symbol, str] | None = None) -> str:
     if names:

@@ -12,6 +12,10 @@ import sympy as sp
 
 a, z, y = sp.symbols("a z y", real=True)
 
+# The logistic sigmoid as e^-softplus(-a), softplus written as below: no exp overflows,
+# and far below 0 it keeps full relative precision, where (1 + tanh(a/2))/2 cancels to 0.
+SIGMOID_STABLE = sp.exp(-(sp.Max(-a, 0) + sp.log(1 + sp.exp(-sp.Abs(a)))))
+
 
 @dataclass(frozen=True)
 class ActivationRule:
@@ -20,6 +24,8 @@ class ActivationRule:
     derivative: sp.Expr  # dz/da written with a and z, as the kernels compute it
     stable: sp.Expr  # the form the kernels evaluate, equal to ``forward``
     latex_name: str
+    # dz/da as the kernels evaluate it, where ``derivative`` would lose precision.
+    stable_derivative: sp.Expr | None = None
 
 
 def leaky_relu(alpha: sp.Rational) -> ActivationRule:
@@ -44,8 +50,7 @@ ELEMENTWISE = {
         name="sigmoid",
         forward=1 / (1 + sp.exp(-a)),
         derivative=z * (1 - z),
-        # tanh never overflows, where exp(-a) does for large negative a.
-        stable=(1 + sp.tanh(a / 2)) / 2,
+        stable=SIGMOID_STABLE,
         latex_name=r"\sigma",
     ),
     "tanh": ActivationRule(
@@ -62,6 +67,7 @@ ELEMENTWISE = {
         # log(1 + e^a) = max(a, 0) + log(1 + e^-|a|), whose exp cannot overflow.
         stable=sp.Max(a, 0) + sp.log(1 + sp.exp(-sp.Abs(a))),
         latex_name=r"\operatorname{softplus}",
+        stable_derivative=SIGMOID_STABLE,
     ),
     "identity": ActivationRule(
         name="identity",
@@ -111,7 +117,12 @@ def backward_form(rule: ActivationRule) -> sp.Expr:
     if rule.name == "leaky_relu":
         alpha = rule.derivative.subs(sp.Heaviside(a, 0), 0)
         return sp.Piecewise((dz, a > 0), (alpha * dz, True))
-    return dz * rule.derivative
+    return dz * kernel_derivative(rule)
+
+
+def kernel_derivative(rule: ActivationRule) -> sp.Expr:
+    """dz/da in the form the kernels evaluate: the stable one where the rule has one."""
+    return rule.derivative if rule.stable_derivative is None else rule.stable_derivative
 
 
 def output_delta(rule: ActivationRule, loss: LossRule) -> sp.Expr:
@@ -119,6 +130,8 @@ def output_delta(rule: ActivationRule, loss: LossRule) -> sp.Expr:
     gradient = sp.diff(loss.term, z)
     if rule.derivative.has(sp.Heaviside):
         return backward_form(rule).subs(dz, sp.factor(gradient))
+    if rule.stable_derivative is not None:
+        return sp.factor(gradient) * rule.stable_derivative
     return sp.factor(sp.cancel(gradient * rule.derivative))
 
 

@@ -287,9 +287,9 @@ def check_loss_fits_output(spec: Spec) -> list[str]:
         )
     if (output, spec.loss) in IMPRECISE_AT_EXTREMES:
         warnings.append(
-            f"{spec.source}: loss {spec.loss!r} after '{where}' = {output!r} loses "
-            "precision at extreme pre-activations (about |a| > 700), where the kernels "
-            "may return infinity or NaN"
+            f"{spec.source}: loss {spec.loss!r} after '{where}' = {output!r} turns "
+            "infinite before the true loss does (softmax: a logit ahead of the others "
+            "by about 37; softplus: a below about -745), and its gradients NaN"
         )
     if spec.output.activation == "softmax" and spec.output.units == 1:
         warnings.append(

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from tests.conftest import numeric_gradients, relative_error
+from tests.conftest import kernels_for, numeric_gradients, relative_error
 
 BATCH = 6
 
@@ -203,3 +203,70 @@ def test_large_finite_inputs_pass_the_checks_without_a_warning(seed_kernels):
         loss, grads = seed_kernels.loss_and_grads(params, x, y)
     assert np.isfinite(loss)
     assert all(np.isfinite(value).all() for value in grads.values())
+
+
+SOFTPLUS_OUTPUT = """name = "softplus-out"
+inputs = 1
+loss = "cross_entropy"
+[[layers]]
+units = 3
+activation = "softplus"
+"""
+ONE_OUTPUT = """name = "one-out"
+inputs = 2
+loss = "binary_cross_entropy"
+[[layers]]
+units = 3
+activation = "tanh"
+[[layers]]
+units = 1
+activation = "sigmoid"
+"""
+
+
+def test_softplus_keeps_its_precision_far_below_zero():
+    kernels = kernels_for(SOFTPLUS_OUTPUT)
+    params = {"W1": np.zeros((1, 3)), "b1": np.array([1.0, -40.0, 0.5])}
+    output, _ = kernels.forward(params, np.ones((1, 1)))
+    # softplus(a) = ln(1 + e^a), which for a = -40 is e^-40 to 17 digits.
+    expected = np.logaddexp(0.0, params["b1"])
+    np.testing.assert_allclose(output[0], expected, rtol=1e-14)
+    y = np.array([[0.2, 0.7, 0.1]])
+    _, grads = kernels.loss_and_grads(params, np.ones((1, 1)), y)
+
+    # dL/da_k = -y_k sigmoid(a_k) / softplus(a_k), both written here through logaddexp.
+    a = params["b1"]
+    sigmoid = np.exp(a - np.logaddexp(0.0, a))
+    np.testing.assert_allclose(grads["b1"], -y[0] * sigmoid / expected, rtol=1e-12)
+
+
+def test_one_output_takes_a_vector_of_targets():
+    kernels = kernels_for(ONE_OUTPUT)
+    rng = np.random.default_rng(3)
+    params = kernels.init_params(rng)
+    x = rng.normal(size=(4, 2))
+    targets = np.array([0, 1, 1, 0])
+    assert kernels.loss(params, x, targets) == kernels.loss(
+        params, x, targets[:, None].astype(float)
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["missing W2", "float32 params", "not a tuple", "short cache"],
+)
+def test_backward_checks_params_and_cache(seed_kernels, change):
+    params = random_case(seed_kernels, 0)[1]
+    x = np.ones((3, 2))
+    y = np.eye(2)[[0, 1, 1]]
+    _, cache = seed_kernels.forward(params, x)
+    if change == "missing W2":
+        params = {name: value for name, value in params.items() if name != "W2"}
+    elif change == "float32 params":
+        params = {name: value.astype(np.float32) for name, value in params.items()}
+    elif change == "not a tuple":
+        cache = list(cache)
+    else:
+        cache = cache[:2]
+    with pytest.raises(ValueError, match=r"^(params\['W2'\]|cache) must be"):
+        seed_kernels.backward(params, cache, y)

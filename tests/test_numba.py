@@ -343,7 +343,7 @@ A, Z, D = sp.symbols("a1_1 z1_1 delta_z1_1", real=True)
 @pytest.mark.parametrize(
     "expression, expected",
     [
-        (sp.Max(0, A), "max(0, a1_1)"),
+        (sp.Max(0, A), "max(a1_1, 0)"),
         (sp.Heaviside(A, 0) * D, "delta_z1_1*(a1_1 > 0)"),
         (
             sp.Piecewise((D, A > 0), (D / 10, True)),
@@ -351,7 +351,10 @@ A, Z, D = sp.symbols("a1_1 z1_1 delta_z1_1", real=True)
         ),
         (Z * (1 - Z) * D, "delta_z1_1*z1_1*(1 - z1_1)"),
         (sp.log(1 + sp.exp(-sp.Abs(A))), "math.log1p(math.exp(-abs(a1_1)))"),
-        ((1 + sp.tanh(A / 2)) / 2, "(1/2)*math.tanh((1/2)*a1_1) + 1/2"),
+        (
+            sp.exp(-sp.Max(-A, 0)) / (1 + sp.exp(-sp.Abs(A))),
+            "math.exp(-max(-a1_1, 0))/(1 + math.exp(-abs(a1_1)))",
+        ),
     ],
     ids=[
         "relu",
@@ -379,3 +382,12 @@ def test_generated_source_is_formatted_linted_and_typed(tmp_path):
     ):
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_nan_weight_reaches_the_loss(seed_pair):
+    """ReLU as max(a, 0): a NaN pre-activation stays NaN, as in the NumPy kernels."""
+    fused, plain = seed_pair
+    params, x, y = random_case(fused, 2, 3, "weights")
+    params["W1"][0, 0] = np.nan
+    assert np.isnan(fused.loss_and_grads(params, x, y)[0])
+    assert np.isnan(plain.loss_and_grads(params, x, y)[0])

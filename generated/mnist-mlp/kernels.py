@@ -89,7 +89,16 @@ def backward(
     params: dict[str, np.ndarray], cache: tuple[np.ndarray, ...], y: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Gradients of the mean loss by every parameter, from forward's cache."""
-    return _backward(params, cache, _check_y(y, cache[0].shape[0], cache[-1].dtype))
+    dtype = _check_params(params)
+    if not (
+        isinstance(cache, tuple)
+        and len(cache) == 6
+        and all(
+            isinstance(value, np.ndarray) and value.dtype == dtype for value in cache
+        )
+    ):
+        raise ValueError(f"cache must be what forward returned for {dtype} params")
+    return _backward(params, cache, _check_y(y, cache[0].shape[0], dtype))
 
 
 def loss_and_grads(

@@ -71,7 +71,16 @@ def backward(
     params: dict[str, np.ndarray], cache: tuple[np.ndarray, ...], y: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Gradients of the mean loss by every parameter, from forward's cache."""
-    return _backward(params, cache, _check_y(y, cache[0].shape[0], cache[-1].dtype))
+    dtype = _check_params(params)
+    if not (
+        isinstance(cache, tuple)
+        and len(cache) == 4
+        and all(
+            isinstance(value, np.ndarray) and value.dtype == dtype for value in cache
+        )
+    ):
+        raise ValueError(f"cache must be what forward returned for {dtype} params")
+    return _backward(params, cache, _check_y(y, cache[0].shape[0], dtype))
 
 
 def loss_and_grads(
@@ -122,11 +131,6 @@ def _loss_from_cache(cache: tuple[np.ndarray, ...], y: np.ndarray) -> float:
     a2, z2 = cache[-2:]
     total = float(np.sum((1 / 2) * (-y + z2) ** 2))
     return total / y.shape[0]
-
-
-def _row_sums(a: np.ndarray) -> np.ndarray:
-    # A product with a column of ones: faster than a.sum(axis=1) for narrow rows.
-    return a.dot(_ones((a.shape[1], 1), a.dtype))
 
 
 @functools.lru_cache(maxsize=32)
@@ -203,7 +207,7 @@ def _check_x(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 
 def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
-    """Label weights of shape (batch, OUTPUTS), or a vector of class indices."""
+    """Targets of shape (batch, 1) or (batch,)."""
     if (
         type(y) is np.ndarray
         and y.dtype == dtype
@@ -212,16 +216,8 @@ def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
     ):
         return y
     y = np.asarray(y)
-    if y.ndim == 1 and y.dtype.kind not in "iu":
-        raise ValueError(
-            f"y as a vector must hold integer class indices, got {y.dtype}"
-        )
     if y.ndim == 1:
-        if y.shape[0] != batch:
-            raise ValueError(f"y must have {batch} class indices, got {y.shape[0]}")
-        if y.size and (y.min() < 0 or y.max() >= OUTPUTS):
-            raise ValueError(f"y class indices must lie in 0..{OUTPUTS - 1}")
-        return np.eye(OUTPUTS, dtype=dtype)[y]
+        y = y[:, None]  # one output: a vector holds each sample's target
     if y.shape != (batch, OUTPUTS):
         raise ValueError(f"y must have shape ({batch}, {OUTPUTS}), got {y.shape}")
     if y.dtype.kind not in "fiu":

@@ -322,19 +322,10 @@ def _check_x(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 
 def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
-    """Label weights of shape (batch, OUTPUTS), or a vector of class indices."""
+    """Targets of shape (batch, 1) or (batch,)."""
     y = y if type(y) is np.ndarray else np.asarray(y)
-    if y.ndim == 1 and y.dtype.kind not in _INTEGER_KINDS:
-        raise ValueError(
-            f"y as a vector must hold integer class indices, got {y.dtype}"
-        )
     if y.ndim == 1:
-        if y.shape[0] != batch:
-            raise ValueError(f"y must have {batch} class indices, got {y.shape[0]}")
-        weights = np.zeros((batch, OUTPUTS), dtype=dtype)
-        if not _one_hot(y, weights):
-            raise ValueError(f"y class indices must lie in 0..{OUTPUTS - 1}")
-        return weights
+        y = y[:, None]  # one output: a vector holds each sample's target
     if y.shape != (batch, OUTPUTS):
         raise ValueError(f"y must have shape ({batch}, {OUTPUTS}), got {y.shape}")
     if y.dtype.kind not in _REAL_KINDS:

@@ -117,12 +117,12 @@ def _forward_pass(x, W1, b1, W2, b2, output):
         # Layer 1 (sigmoid), equations (1)-(2), (3)-(4).
         a1_1 = W1[0, 0] * x[s, 0] + W1[1, 0] * x[s, 1] + b1[0]
         a1_2 = W1[0, 1] * x[s, 0] + W1[1, 1] * x[s, 1] + b1[1]
-        z1_1 = (1 / 2) * math.tanh((1 / 2) * a1_1) + 1 / 2
-        z1_2 = (1 / 2) * math.tanh((1 / 2) * a1_2) + 1 / 2
+        z1_1 = math.exp(-max(-a1_1, 0)) / (1 + math.exp(-abs(a1_1)))
+        z1_2 = math.exp(-max(-a1_2, 0)) / (1 + math.exp(-abs(a1_2)))
 
         # Layer 2 (sigmoid), equations (5), (6).
         a2_1 = W2[0, 0] * z1_1 + W2[1, 0] * z1_2 + b2[0]
-        z2_1 = (1 / 2) * math.tanh((1 / 2) * a2_1) + 1 / 2
+        z2_1 = math.exp(-max(-a2_1, 0)) / (1 + math.exp(-abs(a2_1)))
 
         output[s, 0] = z2_1
 
@@ -175,16 +175,16 @@ def _loss_pass(
         # Layer 1 (sigmoid), equations (1)-(2), (3)-(4).
         a1_1 = W1[0, 0] * x[s, 0] + W1[1, 0] * x[s, 1] + b1[0]
         a1_2 = W1[0, 1] * x[s, 0] + W1[1, 1] * x[s, 1] + b1[1]
-        z1_1 = (1 / 2) * math.tanh((1 / 2) * a1_1) + 1 / 2
-        z1_2 = (1 / 2) * math.tanh((1 / 2) * a1_2) + 1 / 2
+        z1_1 = math.exp(-max(-a1_1, 0)) / (1 + math.exp(-abs(a1_1)))
+        z1_2 = math.exp(-max(-a1_2, 0)) / (1 + math.exp(-abs(a1_2)))
 
         # Layer 2 (sigmoid), equations (5), (6).
         a2_1 = W2[0, 0] * z1_1 + W2[1, 0] * z1_2 + b2[0]
-        z2_1 = (1 / 2) * math.tanh((1 / 2) * a2_1) + 1 / 2
+        z2_1 = math.exp(-max(-a2_1, 0)) / (1 + math.exp(-abs(a2_1)))
 
         # The per-sample loss L, equation (7).
-        log_z2_1 = -math.log1p(math.exp(-abs(a2_1))) - max(0, -a2_1)
-        log_one_minus_z2_1 = -math.log1p(math.exp(-abs(a2_1))) - max(0, a2_1)
+        log_z2_1 = -math.log1p(math.exp(-abs(a2_1))) - max(-a2_1, 0)
+        log_one_minus_z2_1 = -math.log1p(math.exp(-abs(a2_1))) - max(a2_1, 0)
         loss_sum += -log_one_minus_z2_1 * (1 - y[s, 0]) - log_z2_1 * y[s, 0]
 
         # Layer 2 (sigmoid): equations (8) and (9) at once.
@@ -252,19 +252,10 @@ def _check_x(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 
 def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
-    """Label weights of shape (batch, OUTPUTS), or a vector of class indices."""
+    """Targets of shape (batch, 1) or (batch,)."""
     y = y if type(y) is np.ndarray else np.asarray(y)
-    if y.ndim == 1 and y.dtype.kind not in _INTEGER_KINDS:
-        raise ValueError(
-            f"y as a vector must hold integer class indices, got {y.dtype}"
-        )
     if y.ndim == 1:
-        if y.shape[0] != batch:
-            raise ValueError(f"y must have {batch} class indices, got {y.shape[0]}")
-        weights = np.zeros((batch, OUTPUTS), dtype=dtype)
-        if not _one_hot(y, weights):
-            raise ValueError(f"y class indices must lie in 0..{OUTPUTS - 1}")
-        return weights
+        y = y[:, None]  # one output: a vector holds each sample's target
     if y.shape != (batch, OUTPUTS):
         raise ValueError(f"y must have shape ({batch}, {OUTPUTS}), got {y.shape}")
     if y.dtype.kind not in _REAL_KINDS:
