@@ -7,6 +7,7 @@ output layer's loss and delta are SymPy expressions from ``rules``, printed as N
 from __future__ import annotations
 
 import re
+import textwrap
 
 import sympy as sp
 
@@ -16,6 +17,8 @@ from derive.formatting import format_python
 from derive.printing import to_numpy
 from derive.spec import Spec
 
+# Comments in generated code fit 88 columns after an indent of up to 8 and "#   ".
+COMMENT_WIDTH = 76
 # Softmax rows up to this wide take their maximum column by column.
 UNROLLED_MAX_WIDTH = 4
 
@@ -31,9 +34,21 @@ def kernels_source(derivation: Derivation, command: str) -> str:
         "output": output_context(spec),
         "param_shapes": param_shapes(spec),
         "cache_length": 1 + sum(2 if layer["keeps_a"] else 1 for layer in layers),
+        "cache_widths": cache_widths(spec, layers),
         "uses_softmax": any(layer.activation == "softmax" for layer in spec.layers),
     }
     return format_python(render.render("kernels.py.j2", context))
+
+
+def cache_widths(spec: Spec, layers: list[dict]) -> tuple[int, ...]:
+    """Columns of each array forward caches: x, each layer's a (if kept) and z, and the
+    log-sum-exp column of a softmax output."""
+    widths = [spec.inputs]
+    for layer, units in zip(layers, spec.layer_sizes[1:], strict=True):
+        widths += [units, units] if layer["keeps_a"] else [units]
+    if spec.output.activation == "softmax":
+        widths.append(1)
+    return tuple(widths)
 
 
 def param_shapes(spec: Spec) -> list[tuple[str, tuple[int, ...]]]:
@@ -85,13 +100,16 @@ def layer_context(spec: Spec, l: int, numbers: dict[str, str]) -> dict:
         ]
     else:
         rule = rules.activation_rule(layer.activation, layer.alpha)
-        context["forward_lines"] = inplace.statements(f"z{l}", rule.stable, names)
+        context["forward_lines"] = explained(
+            inplace.statements(f"z{l}", rule.stable, names), f"z{l}", rule.stable, names
+        )
         context["backward_lines"] = backward_lines(rule, l, names)
         # A hidden layer whose backward step reads only z computes z over a's array.
         if l < spec.depth and not backward_in_z(rule).has(rules.a):
             over = inplace.statements_over(f"z{l}", rule.stable, names, f"a{l}")
             if over is not None:
-                context["forward_lines"], context["keeps_a"] = over, False
+                context["keeps_a"] = False
+                context["forward_lines"] = explained(over, f"z{l}", rule.stable, names)
     return context
 
 
@@ -128,12 +146,24 @@ def backward_lines(rule: rules.ActivationRule, l: int, names: dict) -> list[str]
         factor, lines = to_numpy(derivative, names), []
     else:
         factor = f"dz_da{l}"
-        lines = inplace.statements(factor, derivative, names)
+        steps = inplace.statements(factor, derivative, names)
+        lines = explained(steps, factor, derivative, names)
     lines += [f"delta_a{l} = delta_z{l}", f"delta_a{l} *= {factor}"]
     return [
         *lines,
         f"del delta_z{l}" + (f", {factor}" if factor == f"dz_da{l}" else ""),
     ]
+
+
+def explained(
+    lines: list[str], target: str, expression: sp.Expr, names: dict
+) -> list[str]:
+    """In-place statements of three or more steps, headed by the formula they compute."""
+    if len(lines) < 3:
+        return lines
+    formula = f"In place, step by step: {target} = {to_numpy(expression, names)}"
+    wrapped = textwrap.wrap(formula, width=COMMENT_WIDTH)
+    return [f"# {wrapped[0]}", *(f"#   {line}" for line in wrapped[1:]), *lines]
 
 
 def row_max(name: str, width: int) -> str:
@@ -202,7 +232,6 @@ def output_context(spec: Spec) -> dict:
         rule = rules.activation_rule(layer.activation, layer.alpha)
         delta_a = rules.output_delta(rule, loss)
     context["delta_a"] = to_numpy(delta_a, names)
-    context["delta_a_lines"] = inplace.statements(
-        f"delta_a{l}", delta_a, names, new=True
-    )
+    steps = inplace.statements(f"delta_a{l}", delta_a, names, new=True)
+    context["delta_a_lines"] = explained(steps, f"delta_a{l}", delta_a, names)
     return context

@@ -40,10 +40,18 @@ LAYER_KEYS = ("units", "activation", "alpha")
 # Output activations whose every value lies strictly inside (0, 1).
 UNIT_INTERVAL_OUTPUTS = ("sigmoid", "softmax")
 # Output and loss pairs whose kernels compute a logarithm that can underflow.
-IMPRECISE_AT_EXTREMES = (
-    ("softplus", "cross_entropy"),
-    ("softmax", "binary_cross_entropy"),
-)
+IMPRECISE_AT_EXTREMES = {
+    (
+        "softplus",
+        "cross_entropy",
+    ): "ln z is infinite once z underflows to 0, for a below "
+    "about -745 (float64) or -104 (float32)",
+    (
+        "softmax",
+        "binary_cross_entropy",
+    ): "ln(1 - z) is infinite once z rounds to 1, for a "
+    "logit ahead of the others by about 37 (float64) or 17 (float32)",
+}
 # Output activations that can be zero or negative, where ln z is undefined.
 NON_POSITIVE_OUTPUTS = ("relu", "leaky_relu", "tanh", "identity")
 
@@ -288,8 +296,8 @@ def check_loss_fits_output(spec: Spec) -> list[str]:
     if (output, spec.loss) in IMPRECISE_AT_EXTREMES:
         warnings.append(
             f"{spec.source}: loss {spec.loss!r} after '{where}' = {output!r} turns "
-            "infinite before the true loss does (softmax: a logit ahead of the others "
-            "by about 37; softplus: a below about -745), and its gradients NaN"
+            "infinite before the true loss does: "
+            f"{IMPRECISE_AT_EXTREMES[output, spec.loss]}"
         )
     if spec.output.activation == "softmax" and spec.output.units == 1:
         warnings.append(

@@ -253,7 +253,7 @@ def test_one_output_takes_a_vector_of_targets():
 
 @pytest.mark.parametrize(
     "change",
-    ["missing W2", "float32 params", "not a tuple", "short cache"],
+    ["missing W2", "float32 params", "not a tuple", "short cache", "reversed cache"],
 )
 def test_backward_checks_params_and_cache(seed_kernels, change):
     params = random_case(seed_kernels, 0)[1]
@@ -266,7 +266,9 @@ def test_backward_checks_params_and_cache(seed_kernels, change):
         params = {name: value.astype(np.float32) for name, value in params.items()}
     elif change == "not a tuple":
         cache = list(cache)
-    else:
+    elif change == "short cache":
         cache = cache[:2]
+    else:
+        cache = tuple(reversed(cache))
     with pytest.raises(ValueError, match=r"^(params\['W2'\]|cache) must be"):
         seed_kernels.backward(params, cache, y)

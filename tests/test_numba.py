@@ -391,3 +391,20 @@ def test_a_nan_weight_reaches_the_loss(seed_pair):
     params["W1"][0, 0] = np.nan
     assert np.isnan(fused.loss_and_grads(params, x, y)[0])
     assert np.isnan(plain.loss_and_grads(params, x, y)[0])
+
+
+@pytest.mark.parametrize("cache", [None, (), "output"], ids=["none", "empty", "output"])
+def test_backward_names_a_bad_cache(seed_pair, cache):
+    fused, _ = seed_pair
+    params, x, y = random_case(fused, 5, 3, "weights")
+    output, _ = fused.forward(params, x)
+    with pytest.raises(ValueError, match="^cache must be"):
+        fused.backward(params, output if cache == "output" else cache, y)
+
+
+def test_masked_arrays_are_read_as_their_data(seed_pair):
+    """As np.asarray reads them, in both backends: Numba has no type for them."""
+    fused, plain = seed_pair
+    params, x, y = random_case(fused, 6, 4, "weights")
+    masked = np.ma.masked_array(x)
+    assert fused.loss(params, masked, y) == pytest.approx(plain.loss(params, x, y))

@@ -23,6 +23,8 @@ INPUTS = 2
 OUTPUTS = 2
 REDUCTION = "mean"
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# Columns of each array in forward's cache: x, then what each layer keeps.
+_CACHE_WIDTHS = (2, 3, 2, 2, 1)
 
 
 def init_params(
@@ -82,9 +84,12 @@ def backward(
     dtype = _check_params(params)
     if not (
         isinstance(cache, tuple)
-        and len(cache) == 5
+        and len(cache) == len(_CACHE_WIDTHS)
         and all(
-            isinstance(value, np.ndarray) and value.dtype == dtype for value in cache
+            isinstance(value, np.ndarray)
+            and value.dtype == dtype
+            and value.shape == (cache[0].shape[0], width)
+            for value, width in zip(cache, _CACHE_WIDTHS, strict=True)
         )
     ):
         raise ValueError(f"cache must be what forward returned for {dtype} params")

@@ -23,6 +23,8 @@ INPUTS = 2
 OUTPUTS = 1
 REDUCTION = "mean"
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# Columns of each array in forward's cache: x, then what each layer keeps.
+_CACHE_WIDTHS = (2, 2, 2, 1, 1)
 
 
 def init_params(
@@ -51,6 +53,8 @@ def forward(
     # Layer 1 (sigmoid), equations (1)-(2), (3)-(4).
     a1 = x.dot(params["W1"])
     a1 += params["b1"]
+    # In place, step by step: z1 = np.exp(-np.maximum(0, -a1)) / (1 +
+    #   np.exp(-abs(a1)))
     z1 = np.maximum(0, -a1)
     np.negative(z1, out=z1)
     np.exp(z1, out=z1)
@@ -59,6 +63,8 @@ def forward(
     # Layer 2 (sigmoid), equations (5), (6).
     a2 = z1.dot(params["W2"])
     a2 += params["b2"]
+    # In place, step by step: z2 = np.exp(-np.maximum(0, -a2)) / (1 +
+    #   np.exp(-abs(a2)))
     z2 = np.maximum(0, -a2)
     np.negative(z2, out=z2)
     np.exp(z2, out=z2)
@@ -80,9 +86,12 @@ def backward(
     dtype = _check_params(params)
     if not (
         isinstance(cache, tuple)
-        and len(cache) == 5
+        and len(cache) == len(_CACHE_WIDTHS)
         and all(
-            isinstance(value, np.ndarray) and value.dtype == dtype for value in cache
+            isinstance(value, np.ndarray)
+            and value.dtype == dtype
+            and value.shape == (cache[0].shape[0], width)
+            for value, width in zip(cache, _CACHE_WIDTHS, strict=True)
         )
     ):
         raise ValueError(f"cache must be what forward returned for {dtype} params")

@@ -65,6 +65,8 @@ def backward(
     params: dict[str, np.ndarray], cache: tuple[np.ndarray, ...], y: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Gradients of the mean loss by every parameter; reruns the fused pass on x."""
+    if not (isinstance(cache, tuple) and len(cache) == 2):
+        raise ValueError("cache must be the (x, output) pair that forward returned")
     return loss_and_grads(params, cache[0], y)[1]
 
 
@@ -85,15 +87,15 @@ def loss_and_grads(
             np.zeros((1,), x.dtype),
         )
         total = _loss_pass(x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
-    except (TypeError, KeyError, AttributeError):
+    except (TypeError, KeyError, AttributeError, numba.core.errors.NumbaError):
         total = math.nan
     if math.isnan(total):
         dtype = _check_params(params)
         x = _check_x(x, dtype)
         y = _check_y(y, x.shape[0], dtype)
-        # Read-only arrays are a type of their own to Numba: writable copies of them.
+        # Plain arrays only: read-only ones and subclasses are other types to Numba.
         W1, b1, W2, b2, x, y = (
-            np.require(value, dtype, "W")
+            np.array(value, dtype) if not value.flags.writeable else np.asarray(value)
             for value in (params["W1"], params["b1"], params["W2"], params["b2"], x, y)
         )
         dW1, db1, dW2, db2 = (
