@@ -2,7 +2,7 @@
 
 ``t = 1 - z**2`` makes two arrays, and on a large temporary NumPy may spend longer
 deciding whether it can reuse it than on the arithmetic. ``statements`` instead writes
-``t = z**2`` then ``np.subtract(1, t, out=t)``: one array, each step over it in place.
+``t = np.square(z)`` then ``np.subtract(1, t, out=t)``: one array, each step in place.
 """
 
 from __future__ import annotations
