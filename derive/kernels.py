@@ -6,7 +6,6 @@ output layer's loss and delta are SymPy expressions from ``rules``, printed as N
 
 from __future__ import annotations
 
-import re
 import textwrap
 
 import sympy as sp
@@ -207,11 +206,6 @@ def output_context(spec: Spec) -> dict:
     if term.has(rules.log_one_minus_z):
         context["log_one_minus_z"] = f"-np.logaddexp(0, a{l})"
 
-    loss_code = " ".join(
-        filter(None, (context[k] for k in ("loss_term", "log_z", "log_one_minus_z")))
-    )
-    context["uses_a"] = re.search(rf"\ba{l}\b", loss_code) is not None
-    context["uses_z"] = re.search(rf"\bz{l}\b", loss_code) is not None
     context["softmax"] = layer.activation == "softmax"
 
     context["total"] = None
