@@ -87,6 +87,7 @@ class Results:
     overheads: list[tuple[Case, int, dict[str, float]]] = field(default_factory=list)
     outer_products: dict[str, dict[str, float]] = field(default_factory=dict)
     narrow_reductions: dict[str, dict[str, float]] = field(default_factory=dict)
+    preallocated_outputs: dict[str, dict[str, float]] = field(default_factory=dict)
     derive_costs: list = field(default_factory=list)
     elapsed_seconds: float = 0.0
 
@@ -134,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         run_kernels(results)
         results.outer_products = micro.time_outer_products(settings)
         results.narrow_reductions = micro.time_narrow_reductions(settings)
+        results.preallocated_outputs = micro.time_preallocated_outputs(settings)
     results.derive_costs = measure_derive_all(settings.derive_runs)
     results.elapsed_seconds = time.perf_counter() - started
     results.load_after = os.getloadavg()

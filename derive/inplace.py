@@ -41,12 +41,14 @@ def statements_over(
     of a new one; None where that step does not read ``source`` itself."""
     lines = statements(target, expression, names)
     first = lines[0].removeprefix(f"{target} = ")
-    unary = re.fullmatch(rf"(np\.\w+)\(((?:[\w.]+, )?){source}\)", first)
+    # np.f(source), np.f(operand, source) or np.f(source, number), as np.maximum(a, 0).
+    unary_pattern = rf"(np\.\w+)\(((?:[\w.]+, )?){source}((?:, [0-9.]+)?)\)"
+    unary = re.fullmatch(unary_pattern, first)
     binary = re.fullmatch(r"(\(.+?\)|\S+) ([*/]) (\(.+?\)|\S+)", first)
     if any(re.search(rf"\b{source}\b", line) for line in lines[1:]):
         return None  # a later step still reads source's values
     if unary:
-        lines[0] = f"{target} = {unary[1]}({unary[2]}{source}, out={source})"
+        lines[0] = f"{target} = {unary[1]}({unary[2]}{source}{unary[3]}, out={source})"
     elif binary and source in (binary[1], binary[3]):
         ufunc = "np.multiply" if binary[2] == "*" else "np.divide"
         left, right = (

@@ -64,7 +64,9 @@ class KernelPrinter(NumPyPrinter):
     def _print_Max(self, expr):
         if len(expr.args) != 2:
             return super()._print_Max(expr)
-        first, second = (self._print(arg) for arg in expr.args)
+        # A number last: NumPy's loop for an array and a scalar in that order is faster.
+        arrays_first = sorted(expr.args, key=lambda arg: arg.is_Number)
+        first, second = (self._print(arg) for arg in arrays_first)
         return f"np.maximum({first}, {second})"
 
     def _print_Piecewise(self, expr):

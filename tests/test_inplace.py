@@ -94,6 +94,12 @@ def test_statements_over_the_source_give_the_activation(name):
     assert result["z_new"] is result["a"]
 
 
+def test_relu_over_its_source_puts_the_number_last():
+    rule = rules.activation_rule("relu", 0.1)
+    lines = inplace.statements_over("z_new", rule.stable, NAMES, "a")
+    assert lines == ["z_new = np.maximum(a, 0, out=a)"]
+
+
 @pytest.mark.parametrize("name", ["softplus", "sigmoid"])
 def test_statements_over_refuse_a_source_read_again(name):
     # Their stable forms read a twice: overwriting it first would spoil the second read.

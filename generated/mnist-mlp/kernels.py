@@ -58,12 +58,12 @@ def forward(
     # Layer 1 (relu), equations (1)-(3), (4)-(6).
     a1 = x.dot(params["W1"])
     a1 += params["b1"]
-    z1 = np.maximum(0, a1, out=a1)
+    z1 = np.maximum(a1, 0, out=a1)
 
     # Layer 2 (relu), equations (7)-(9), (10)-(12).
     a2 = z1.dot(params["W2"])
     a2 += params["b2"]
-    z2 = np.maximum(0, a2, out=a2)
+    z2 = np.maximum(a2, 0, out=a2)
 
     # Layer 3 (softmax), equations (13)-(15), (16)-(18).
     a3 = z2.dot(params["W3"])

@@ -53,7 +53,7 @@ def forward(
     # Layer 1 (relu), equations (1)-(3), (4)-(6).
     a1 = x.dot(params["W1"])
     a1 += params["b1"]
-    z1 = np.maximum(0, a1, out=a1)
+    z1 = np.maximum(a1, 0, out=a1)
 
     # Layer 2 (softmax), equations (7)-(8), (9)-(10).
     a2 = z1.dot(params["W2"])

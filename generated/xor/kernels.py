@@ -53,9 +53,9 @@ def forward(
     # Layer 1 (sigmoid), equations (1)-(2), (3)-(4).
     a1 = x.dot(params["W1"])
     a1 += params["b1"]
-    # In place, step by step: z1 = np.exp(-np.maximum(0, -a1)) / (1 +
+    # In place, step by step: z1 = np.exp(-np.maximum(-a1, 0)) / (1 +
     #   np.exp(-abs(a1)))
-    z1 = np.maximum(0, -a1)
+    z1 = np.maximum(-a1, 0)
     np.negative(z1, out=z1)
     np.exp(z1, out=z1)
     z1 /= 1 + np.exp(-abs(a1))
@@ -63,9 +63,9 @@ def forward(
     # Layer 2 (sigmoid), equations (5), (6).
     a2 = z1.dot(params["W2"])
     a2 += params["b2"]
-    # In place, step by step: z2 = np.exp(-np.maximum(0, -a2)) / (1 +
+    # In place, step by step: z2 = np.exp(-np.maximum(-a2, 0)) / (1 +
     #   np.exp(-abs(a2)))
-    z2 = np.maximum(0, -a2)
+    z2 = np.maximum(-a2, 0)
     np.negative(z2, out=z2)
     np.exp(z2, out=z2)
     z2 /= 1 + np.exp(-abs(a2))
