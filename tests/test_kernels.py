@@ -205,6 +205,33 @@ def test_large_finite_inputs_pass_the_checks_without_a_warning(seed_kernels):
     assert all(np.isfinite(value).all() for value in grads.values())
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch", [3, 4000], ids=["small-batch", "large-batch"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("argument", ["x", "y"])
+def test_one_bad_entry_among_finite_ones_is_refused(
+    seed_kernels, argument, bad, batch, dtype
+):
+    """Small and large arrays are checked by different means; both must see it."""
+    rng = np.random.default_rng(1)
+    params = seed_kernels.init_params(rng, dtype)
+    arguments = {
+        "x": rng.standard_normal((batch, 2)).astype(dtype),
+        "y": np.eye(2, dtype=dtype)[rng.integers(0, 2, batch)],
+    }
+    arguments[argument][rng.integers(batch), rng.integers(2)] = bad
+    with pytest.raises(ValueError, match=f"{argument} must be finite"):
+        seed_kernels.loss_and_grads(params, arguments["x"], arguments["y"])
+
+
+def test_the_largest_floats_pass_the_checks(seed_kernels):
+    for dtype in (np.float32, np.float64):
+        x = np.full((3, 2), np.finfo(dtype).max, dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert seed_kernels._check_x(x, np.dtype(dtype)) is x
+
+
 SOFTPLUS_OUTPUT = """name = "softplus-out"
 inputs = 1
 loss = "cross_entropy"

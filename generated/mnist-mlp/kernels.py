@@ -10,6 +10,7 @@ W<l>[i - 1, j - 1] is the weight w_ij^(l), so a^(l) = z^(l-1) @ W<l> + b<l>.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -25,6 +26,8 @@ INPUTS = 784
 OUTPUTS = 10
 REDUCTION = "mean"
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# Arrays up to this many entries are checked for NaN and infinity by one dot product.
+_DOT_CHECK_SIZE = 4096
 # Columns of each array in forward's cache: x, then what each layer keeps.
 _CACHE_WIDTHS = (784, 256, 256, 10, 10, 1)
 
@@ -176,9 +179,27 @@ def _row_sums(a: np.ndarray) -> np.ndarray:
 @functools.lru_cache(maxsize=32)
 def _ones(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """A read-only array of ones, made once for each shape and dtype."""
-    ones = np.ones(shape, dtype)
-    ones.flags.writeable = False
-    return ones
+    return _read_only(np.ones(shape, dtype))
+
+
+@functools.lru_cache(maxsize=8)
+def _zeros(size: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of zeros, made once for each size and dtype."""
+    return _read_only(np.zeros(size, dtype))
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+def _finite(a: np.ndarray) -> bool:
+    """Whether no entry of a is NaN or infinite."""
+    # a . 0 is 0 if every entry is finite and NaN if not, and cannot overflow: one
+    # call where isfinite and all take two.
+    if a.size <= _DOT_CHECK_SIZE:
+        return math.isfinite(np.vdot(a, _zeros(a.size, a.dtype)))
+    return bool(np.isfinite(a).all())
 
 
 def _check_params(params: dict[str, np.ndarray]) -> np.dtype:
@@ -230,7 +251,7 @@ def _check_x(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
         and x.ndim == 2
         and x.shape[1] == INPUTS
         and x.shape[0] > 0
-        and np.isfinite(x).all()
+        and _finite(x)
     ):
         return x
     x = np.asarray(x)
@@ -241,7 +262,7 @@ def _check_x(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if x.dtype.kind not in "fiu":
         raise ValueError(f"x must hold real numbers, got dtype {x.dtype}")
     x = x.astype(dtype, copy=False)
-    if not np.isfinite(x).all():
+    if not _finite(x):
         raise ValueError("x must be finite, got NaN or infinity")
     return x
 
@@ -252,7 +273,7 @@ def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
         type(y) is np.ndarray
         and y.dtype == dtype
         and y.shape == (batch, OUTPUTS)
-        and np.isfinite(y).all()
+        and _finite(y)
     ):
         return y
     y = np.asarray(y)
@@ -271,6 +292,6 @@ def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
     if y.dtype.kind not in "fiu":
         raise ValueError(f"y must hold real numbers, got dtype {y.dtype}")
     y = y.astype(dtype, copy=False)
-    if not np.isfinite(y).all():
+    if not _finite(y):
         raise ValueError("y must be finite, got NaN or infinity")
     return y
