@@ -7,7 +7,8 @@ import statistics
 import time
 from pathlib import Path
 
-from bench import machine
+from bench import machine, targets
+from bench.timing import paired_ratios
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ CONTENDERS = (
 def write_markdown(results, path: Path) -> None:
     sections = [
         _header(results),
+        targets.markdown(results),
         _summary(results),
         *(_case_table(results, case) for case in _cases(results)),
         _numba(results),
@@ -273,16 +275,9 @@ def _timing(results, case, batch):
 
 def _paired(timing, numerator: str, denominator: str, percent: bool = False) -> str:
     """The median over rounds of numerator's time over denominator's in that round."""
-    if timing is None or numerator not in timing.samples:
+    ratios = paired_ratios(timing, numerator, denominator) if timing else []
+    if not ratios:
         return "-"
-    if denominator not in timing.samples:
-        return "-"
-    ratios = [
-        top / bottom
-        for top, bottom in zip(
-            timing.samples[numerator], timing.samples[denominator], strict=True
-        )
-    ]
     ratio = statistics.median(ratios)
     return _percent(ratio) if percent else f"{ratio:.2f}"
 

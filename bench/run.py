@@ -58,7 +58,7 @@ class Settings:
 
 
 FULL = Settings(
-    batches=(1, 32, 1024, 8192), rounds=15, block_seconds=0.05, derive_runs=3
+    batches=(1, 32, 1024, 8192), rounds=25, block_seconds=0.05, derive_runs=3
 )
 QUICK = Settings(batches=(1, 32, 1024), rounds=5, block_seconds=0.02, derive_runs=1)
 

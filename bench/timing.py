@@ -86,3 +86,16 @@ def _run_block(step: Callable[[], object], calls: int) -> tuple[float, float]:
     finally:
         if enabled:
             gc.enable()
+
+
+def paired_ratios(timing, numerator: str, denominator: str) -> list[float]:
+    """Round by round, numerator's seconds per call over denominator's; empty where
+    either was not timed."""
+    if numerator not in timing.samples or denominator not in timing.samples:
+        return []
+    return [
+        top / bottom
+        for top, bottom in zip(
+            timing.samples[numerator], timing.samples[denominator], strict=True
+        )
+    ]
