@@ -26,26 +26,27 @@ def kernels_source(derivation: Derivation, command: str) -> str:
     spec = derivation.spec
     numbers = equation_numbers(derivation)
     layers = [layer_context(spec, l, numbers) for l in range(1, spec.depth + 1)]
+    output = output_context(spec)
     context = {
         "spec": spec,
         "command": command,
         "layers": layers,
-        "output": output_context(spec),
+        "output": output,
         "param_shapes": param_shapes(spec),
         "cache_length": 1 + sum(2 if layer["keeps_a"] else 1 for layer in layers),
-        "cache_widths": cache_widths(spec, layers),
+        "cache_widths": cache_widths(spec, layers, output),
         "uses_softmax": any(layer.activation == "softmax" for layer in spec.layers),
     }
     return format_python(render.render("kernels.py.j2", context))
 
 
-def cache_widths(spec: Spec, layers: list[dict]) -> tuple[int, ...]:
-    """Columns of each array forward caches: x, each layer's a (if kept) and z, and the
-    log-sum-exp column of a softmax output."""
+def cache_widths(spec: Spec, layers: list[dict], output: dict) -> tuple[int, ...]:
+    """Columns of each array forward caches: x, each layer's a (if kept) and z, and
+    ln sum_k e^a_k of a softmax output whose loss reads ln z."""
     widths = [spec.inputs]
     for layer, units in zip(layers, spec.layer_sizes[1:], strict=True):
         widths += [units, units] if layer["keeps_a"] else [units]
-    if spec.output.activation == "softmax":
+    if output["log_total"]:
         widths.append(1)
     return tuple(widths)
 
@@ -197,9 +198,11 @@ def output_context(spec: Spec) -> dict:
         "delta_z": None,
         "delta_a": None,
     }
+    # A softmax output keeps a less its row maximum, and ln sum_k e^(that) if needed.
+    context["log_total"] = layer.activation == "softmax" and term.has(rules.log_z)
     if term.has(rules.log_z):
         context["log_z"] = (
-            f"a{l} - lse{l}"
+            f"a{l} - log_total{l}"
             if layer.activation == "softmax"
             else f"-np.logaddexp(0, -a{l})"
         )
@@ -211,10 +214,10 @@ def output_context(spec: Spec) -> dict:
     context["total"] = None
     if layer.activation == "softmax" and spec.loss == "cross_entropy":
         delta_a = rules.z * rules.y_sum - rules.y
-        # sum_k -y_k ln z_k with ln z_k = a_k - lse: two dot products, no ln z array.
-        context["total"] = f"np.vdot(lse{l}, _row_sums(y)) - np.vdot(y, a{l})"
+        # sum_k -y_k ln z_k with ln z_k = a_k - ln total: two dot products, no ln z.
+        context["total"] = f"np.vdot(log_total{l}, _row_sums(y)) - np.vdot(y, a{l})"
         context["total_comment"] = (
-            "sum_k -y_k ln z_k = lse(a) sum_k y_k - sum_k y_k a_k."
+            "sum_k -y_k ln z_k = ln(sum_j e^a_j) sum_k y_k - sum_k y_k a_k, a shifted."
         )
     elif layer.activation == "softmax":
         delta_z = sp.diff(loss.term, rules.z)

@@ -178,6 +178,84 @@ def test_bad_params_are_named(seed_kernels):
         seed_kernels.forward(params, np.zeros((1, 2)))
 
 
+MASKED = np.ma.masked_array([[1.0, 2.0], [1e6, 3.0]], mask=[[0, 0], [1, 0]])
+
+
+@pytest.mark.parametrize(
+    "argument, value, message",
+    [
+        ("x", MASKED, r"x is a masked array; fill or drop the masked entries"),
+        ("y", np.ma.masked_array([0, 1], mask=[0, 1]), r"y is a masked array"),
+        ("x", [[1.0, 2.0], [3.0]], r"x must be a rectangular array of numbers"),
+        ("x", np.full((2, 2), 1e200), r"x holds values too large for float32"),
+        ("y", np.full((2, 2), -1e300), r"y holds values too large for float32"),
+        ("x", np.full((2, 2), np.inf), r"x must be finite, got NaN or infinity"),
+    ],
+    ids=[
+        "x-masked",
+        "y-masked",
+        "x-ragged",
+        "x-beyond-float32",
+        "y-beyond-float32",
+        "x-inf",
+    ],
+)
+def test_bad_arguments_for_float32_params_are_named(
+    seed_kernels, argument, value, message
+):
+    params = seed_kernels.init_params(np.random.default_rng(0), np.float32)
+    arguments = {"x": np.zeros((2, 2)), "y": np.array([0, 1])}
+    arguments[argument] = value
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=message):
+            seed_kernels.loss_and_grads(params, arguments["x"], arguments["y"])
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("W1", np.ma.masked_array(np.zeros((2, 3))), r"params\['W1'\] is a masked"),
+        (
+            "W2",
+            np.zeros((3, 2)).view(np.matrix),
+            r"must be a plain numpy.ndarray, got matrix",
+        ),
+        (
+            "W1",
+            np.zeros((2, 3), np.float32),
+            r"params\['b1'\] is float64 but params\['W1'\] is float32; all must share",
+        ),
+        ("b2", np.zeros(2, ">f8"), r"must be float32 or float64 in native byte order"),
+    ],
+    ids=["masked", "matrix", "mixed-dtypes", "big-endian"],
+)
+def test_bad_params_say_what_is_wrong(seed_kernels, name, value, message):
+    params = seed_kernels.init_params(np.random.default_rng(0))
+    params[name] = value
+    with pytest.raises(ValueError, match=message):
+        seed_kernels.loss_and_grads(params, np.zeros((1, 2)), np.array([0]))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("name", ["W1", "b1", "W2", "b2"])
+def test_parameters_that_spoil_the_loss_are_named(seed_kernels, name, bad):
+    params = seed_kernels.init_params(np.random.default_rng(0))
+    params[name].flat[0] = bad
+    x = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    message = rf"params\['{name}'\] must be finite, got NaN or infinity"
+    with np.errstate(all="ignore"), pytest.raises(ValueError, match=message):
+        seed_kernels.loss_and_grads(params, x, np.array([0, 1]))
+    with np.errstate(all="ignore"), pytest.raises(ValueError, match=message):
+        seed_kernels.loss(params, x, np.array([0, 1]))
+
+
+@pytest.mark.parametrize("rng", [None, 0], ids=["none", "int"])
+def test_init_params_wants_a_generator(seed_kernels, rng):
+    with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
+        seed_kernels.init_params(rng)
+
+
 GENERATED = sorted(Path(__file__).parent.parent.glob("generated/*/kernels.py"))
 
 
@@ -203,6 +281,24 @@ def test_large_finite_inputs_pass_the_checks_without_a_warning(seed_kernels):
         loss, grads = seed_kernels.loss_and_grads(params, x, y)
     assert np.isfinite(loss)
     assert all(np.isfinite(value).all() for value in grads.values())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("top", [10.0, 1000.0, 1e4, 1e6])
+def test_cross_entropy_is_accurate_for_large_logits(seed_kernels, dtype, top):
+    """-ln softmax(a)_1 for a = (top, top - 5) is ln(1 + e^-5), whatever top is."""
+    params = {
+        "W1": np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]], dtype),
+        "b1": np.zeros(3, dtype),
+        "W2": np.array([[top, top - 5.0], [0.0, 0.0], [0.0, 0.0]], dtype),
+        "b2": np.zeros(2, dtype),
+    }
+    x = np.array([[1.0, 0.0]] * 4, dtype)
+    y = np.array([[1.0, 0.0]] * 4, dtype)
+    loss, grads = seed_kernels.loss_and_grads(params, x, y)
+    assert loss == pytest.approx(np.log1p(np.exp(-5.0)), rel=1e-6)
+    softmax_2 = np.exp(-5.0) / (1 + np.exp(-5.0))
+    assert grads["b2"] == pytest.approx([-softmax_2, softmax_2], rel=1e-5)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -36,8 +36,12 @@ def init_params(
     rng: np.random.Generator, dtype: type[np.floating] = np.float64
 ) -> dict[str, np.ndarray]:
     """Normal weights scaled by fan-in (He for the ReLU family), zero biases."""
-    if np.dtype(dtype) not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(
+            f"rng must be a numpy.random.Generator, got {type(rng).__name__}"
+        )
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be np.float32 or np.float64, got {dtype!r}")
     params = {}
     scale = (2 / 784) ** 0.5
     params["W1"] = rng.standard_normal(PARAM_SHAPES["W1"], dtype=dtype) * scale
@@ -71,23 +75,22 @@ def forward(
     # Layer 3 (softmax), equations (13)-(15), (16)-(18).
     a3 = z2.dot(params["W3"])
     a3 += params["b3"]
-    # The row maximum shifted out leaves softmax unchanged and exp from overflowing.
-    shift3 = a3.max(axis=1, keepdims=True)
-    z3 = a3 - shift3
-    np.exp(z3, out=z3)
+    # Each row less its maximum: softmax is unchanged, exp cannot overflow, and
+    # ln z = a - ln sum_k e^a_k is computed from small numbers only.
+    a3 -= a3.max(axis=1, keepdims=True)
+    z3 = np.exp(a3)
     total3 = _row_sums(z3)
     z3 /= total3
-    # ln z = a - lse(a), with the log-sum-exp from the same pass.
-    lse3 = np.log(total3)
-    lse3 += shift3
-    cache = (x, z1, z2, a3, z3, lse3)
+    log_total3 = np.log(total3)
+    cache = (x, z1, z2, a3, z3, log_total3)
     return z3, cache
 
 
 def loss(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
     """The mean over the batch of the per-sample loss L."""
     _, cache = forward(params, x)
-    return _loss_from_cache(cache, _check_y(y, cache[0].shape[0], cache[-1].dtype))
+    y = _check_y(y, cache[0].shape[0], cache[-1].dtype)
+    return _checked_loss(params, cache, y)
 
 
 def backward(
@@ -115,7 +118,23 @@ def loss_and_grads(
     """The loss and its gradients from one forward pass."""
     _, cache = forward(params, x)
     y = _check_y(y, cache[0].shape[0], cache[-1].dtype)
-    return _loss_from_cache(cache, y), _backward(params, cache, y)
+    return _checked_loss(params, cache, y), _backward(params, cache, y)
+
+
+def _checked_loss(
+    params: dict[str, np.ndarray], cache: tuple[np.ndarray, ...], y: np.ndarray
+) -> float:
+    """The loss; where it is not finite, a ValueError if a parameter is the cause."""
+    # Parameters are not checked for NaN or infinity on every call, which would cost
+    # as much as the first layer's product; a loss that is not finite tells.
+    value = _loss_from_cache(cache, y)
+    if not math.isfinite(value):
+        for name, param in params.items():
+            if not _finite(param):
+                raise ValueError(
+                    f"params[{name!r}] must be finite, got NaN or infinity"
+                )
+    return value
 
 
 def _backward(
@@ -165,9 +184,9 @@ def _backward(
 
 
 def _loss_from_cache(cache: tuple[np.ndarray, ...], y: np.ndarray) -> float:
-    a3, z3, lse3 = cache[-3:]
-    # sum_k -y_k ln z_k = lse(a) sum_k y_k - sum_k y_k a_k.
-    total = float(np.vdot(lse3, _row_sums(y)) - np.vdot(y, a3))
+    a3, z3, log_total3 = cache[-3:]
+    # sum_k -y_k ln z_k = ln(sum_j e^a_j) sum_k y_k - sum_k y_k a_k, a shifted.
+    total = float(np.vdot(log_total3, _row_sums(y)) - np.vdot(y, a3))
     return total / y.shape[0]
 
 
@@ -206,12 +225,12 @@ def _check_params(params: dict[str, np.ndarray]) -> np.dtype:
     """The parameters' shared float dtype; a ValueError names the first misfit."""
     # A quick pass for the usual case; what it does not accept is explained below.
     first = params.get("W1") if isinstance(params, dict) else None
-    if isinstance(first, np.ndarray) and first.dtype in _FLOAT_DTYPES:
+    if type(first) is np.ndarray and first.dtype in _FLOAT_DTYPES:
         dtype = first.dtype
         for name, shape in PARAM_SHAPES.items():
             value = params.get(name)
             if not (
-                isinstance(value, np.ndarray)
+                type(value) is np.ndarray
                 and value.shape == shape
                 and value.dtype == dtype
             ):
@@ -226,22 +245,32 @@ def _explain_params(params: dict[str, np.ndarray]) -> np.dtype:
         raise ValueError(
             f"params must be a dict of arrays, got {type(params).__name__}"
         )
-    dtype: np.dtype | None = None
+    first: str | None = None
     for name, shape in PARAM_SHAPES.items():
         value = params.get(name)
+        label = f"params[{name!r}]"
+        _refuse_masked(value, label)
+        if isinstance(value, np.ndarray) and type(value) is not np.ndarray:
+            raise ValueError(
+                f"{label} must be a plain numpy.ndarray, got {type(value).__name__}"
+            )
         if not isinstance(value, np.ndarray) or value.shape != shape:
             got = getattr(value, "shape", type(value).__name__)
-            raise ValueError(
-                f"params[{name!r}] must be an array of shape {shape}, got {got}"
-            )
+            raise ValueError(f"{label} must be an array of shape {shape}, got {got}")
         if value.dtype not in _FLOAT_DTYPES:
+            native = " in native byte order" if value.dtype.kind == "f" else ""
             raise ValueError(
-                f"params[{name!r}] must be float32 or float64, got {value.dtype}"
+                f"{label} must be float32 or float64{native}, got {value.dtype}"
             )
-        if dtype is not None and value.dtype != dtype:
-            raise ValueError(f"params[{name!r}] is {value.dtype}, the others {dtype}")
-        dtype = value.dtype
-    return np.dtype(dtype)
+        if first is None:
+            first = name
+        elif value.dtype != params[first].dtype:
+            shared = params[first].dtype
+            raise ValueError(
+                f"{label} is {value.dtype} but params[{first!r}] is {shared}; "
+                "all must share one dtype"
+            )
+    return params["W1"].dtype
 
 
 def _check_x(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -254,17 +283,16 @@ def _check_x(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
         and _finite(x)
     ):
         return x
-    x = np.asarray(x)
+    x = _as_array(x, "x")
     if x.ndim != 2 or x.shape[1] != INPUTS:
         raise ValueError(f"x must have shape (batch, {INPUTS}), got {x.shape}")
     if x.shape[0] == 0:
         raise ValueError("x must hold at least one sample, got an empty batch")
     if x.dtype.kind not in "fiu":
         raise ValueError(f"x must hold real numbers, got dtype {x.dtype}")
-    x = x.astype(dtype, copy=False)
     if not _finite(x):
         raise ValueError("x must be finite, got NaN or infinity")
-    return x
+    return _cast(x, dtype, "x")
 
 
 def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
@@ -276,7 +304,7 @@ def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
         and _finite(y)
     ):
         return y
-    y = np.asarray(y)
+    y = _as_array(y, "y")
     if y.ndim == 1 and y.dtype.kind not in "iu":
         raise ValueError(
             f"y as a vector must hold integer class indices, got {y.dtype}"
@@ -291,7 +319,34 @@ def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
         raise ValueError(f"y must have shape ({batch}, {OUTPUTS}), got {y.shape}")
     if y.dtype.kind not in "fiu":
         raise ValueError(f"y must hold real numbers, got dtype {y.dtype}")
-    y = y.astype(dtype, copy=False)
     if not _finite(y):
         raise ValueError("y must be finite, got NaN or infinity")
-    return y
+    return _cast(y, dtype, "y")
+
+
+def _as_array(value: object, name: str) -> np.ndarray:
+    _refuse_masked(value, name)
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} must be a rectangular array of numbers") from None
+
+
+def _refuse_masked(value: object, name: str) -> None:
+    # Reading a masked array as its data would use the very entries it masks.
+    if isinstance(value, np.ma.MaskedArray):
+        raise ValueError(
+            f"{name} is a masked array; fill or drop the masked entries first "
+            f"({name}.filled(...))"
+        )
+
+
+def _cast(a: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
+    """a as dtype; a ValueError where its finite values do not fit."""
+    if a.dtype == dtype:
+        return a
+    with np.errstate(over="ignore"):
+        cast = a.astype(dtype)
+    if not _finite(cast):
+        raise ValueError(f"{name} holds values too large for {dtype}")
+    return cast
