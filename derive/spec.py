@@ -32,6 +32,7 @@ MAX_UNITS = 65536
 MAX_LAYERS = 256
 MAX_PARAMETERS = 50_000_000
 DEFAULT_LEAKY_ALPHA = 0.01
+MIN_LEAKY_ALPHA = 1e-06
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 TOP_LEVEL_KEYS = ("name", "inputs", "loss", "reduction", "layers")
@@ -253,9 +254,12 @@ def read_layer(table: dict[str, Any], source: str, index: int) -> Layer:
         raise BadInputError(
             f"{source}: '{where}.alpha' must be a number, got {type_name(alpha)}"
         )
-    if not (math.isfinite(alpha) and 0 < alpha < 1):
+    # Below MIN_LEAKY_ALPHA the slope is ReLU's in all but name, and its exact
+    # fraction would fill lines of the derivation with zeros.
+    if not (math.isfinite(alpha) and MIN_LEAKY_ALPHA <= alpha < 1):
         raise BadInputError(
-            f"{source}: '{where}.alpha' = {alpha} is out of range; allowed: 0 < alpha < 1"
+            f"{source}: '{where}.alpha' = {alpha} is out of range; "
+            f"allowed: {MIN_LEAKY_ALPHA} <= alpha < 1"
         )
     return Layer(units, activation, float(alpha))
 

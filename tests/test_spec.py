@@ -104,7 +104,12 @@ BAD_SPECS = [
     (
         "alpha-out-of-range",
         GOOD.replace('"relu"', '"leaky_relu"\nalpha = 1.5'),
-        r"'layers\[0\]\.alpha' = 1\.5 is out of range; allowed: 0 < alpha < 1",
+        r"'layers\[0\]\.alpha' = 1\.5 is out of range; allowed: 1e-06 <= alpha < 1",
+    ),
+    (
+        "alpha-too-small",
+        GOOD.replace('"relu"', '"leaky_relu"\nalpha = 1e-300'),
+        r"'layers\[0\]\.alpha' = 1e-300 is out of range; allowed: 1e-06 <= alpha < 1",
     ),
     (
         "alpha-on-relu",
