@@ -90,12 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
             f"(default: {DEFAULT_MAX_SCALAR})",
         )
         if name in ("all", "kernels"):
+            numba_files = (
+                "also kernels_numba.py" if name == "all" else "kernels_numba.py"
+            )
             command.add_argument(
                 "--backend",
                 choices=("numpy", "numba"),
                 default="numpy",
-                help="numpy: kernels.py, whole-array code for any size (default); numba: "
-                "kernels_numba.py, per-sample loops compiled by Numba, for small networks",
+                help="numpy: kernels.py, whole-array code for any size (default); "
+                f"numba: {numba_files}, per-sample loops compiled by Numba, "
+                "for small networks",
             )
 
     audit = commands.add_parser(
@@ -149,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_generate(arguments: argparse.Namespace) -> int:
     started = time.perf_counter()
+    if not arguments.out:
+        raise BadInputError(
+            "--out is empty; allowed: a folder path (default: generated)"
+        )
     spec = load_spec(arguments.spec)
     for warning in spec.warnings:
         logger.warning("derive: warning: %s", warning)
@@ -160,11 +168,11 @@ def run_generate(arguments: argparse.Namespace) -> int:
 
     derivation = derive(spec, arguments.max_scalar)
     logger.debug("derived %s in %.2f s", spec.describe(), time.perf_counter() - started)
-    command = "derive all" + (f" --spec {arguments.spec}" if arguments.spec else "")
+    # Each file names the command that writes it and nothing else with other bytes.
+    options = f" --spec {arguments.spec}" if arguments.spec else ""
     if arguments.max_scalar != DEFAULT_MAX_SCALAR:
-        command += f" --max-scalar {arguments.max_scalar}"
-    if getattr(arguments, "backend", "numpy") != "numpy":
-        command += f" --backend {arguments.backend}"
+        options += f" --max-scalar {arguments.max_scalar}"
+    command = f"derive {arguments.command}{options}"
 
     folder = Path(arguments.out) / spec.name
     files = {}
@@ -173,8 +181,8 @@ def run_generate(arguments: argparse.Namespace) -> int:
         files[folder / "derivation.json"] = derivation_json(derivation)
     if arguments.command in ("all", "html"):
         files[folder / "derivation.html"] = derivation_html(derivation, command)
-    backend = getattr(arguments, "backend", "numpy")
-    if arguments.command in ("all", "kernels") and backend == "numpy":
+    backend = getattr(arguments, "backend", None)  # only all and kernels have one
+    if arguments.command == "all" or backend == "numpy":
         files[folder / "kernels.py"] = kernels_source(derivation, command)
     if backend == "numba":
         try:
@@ -182,7 +190,10 @@ def run_generate(arguments: argparse.Namespace) -> int:
         except ImportError:
             raise NotSupportedError("the numba backend is not in this build") from None
 
-        files[folder / "kernels_numba.py"] = numba_kernels_source(derivation, command)
+        numba_command = f"derive kernels --backend numba{options}"
+        files[folder / "kernels_numba.py"] = numba_kernels_source(
+            derivation, numba_command
+        )
     if arguments.command == "all":
         files[folder / "network.svg"] = network_svg(spec)
     write_files(files)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -17,12 +19,14 @@ ROOT = Path(__file__).parent.parent
 XOR = (ROOT / "examples/xor.toml").read_text()
 
 
-def run_cli(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *arguments: str, env: dict | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "derive", *arguments],
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=cwd,
         env={**os.environ, **(env or {})},
         check=False,
     )
@@ -174,3 +178,68 @@ def test_max_scalar_out_of_range(value):
         and "--max-scalar" in result.stderr
         and "allowed: 0 to" in result.stderr
     )
+
+
+REGENERATE = re.compile(r"[Rr]egenerate with: (derive [^\n]*?)(?: -->)?$", re.MULTILINE)
+INVOCATIONS = {
+    "all": ["all"],
+    "all-numba": ["all", "--backend", "numba"],
+    "kernels": ["kernels", "--spec", "examples/xor.toml"],
+    "kernels-numba": ["kernels", "--backend", "numba", "--max-scalar", "20"],
+    "latex": ["latex", "--max-scalar", "20"],
+    "html": ["html", "--spec", "examples/xor.toml"],
+}
+
+
+@pytest.mark.parametrize("invocation", INVOCATIONS.values(), ids=list(INVOCATIONS))
+def test_each_file_names_a_command_that_rewrites_it_and_nothing_else(
+    tmp_path, monkeypatch, invocation
+):
+    monkeypatch.chdir(ROOT)
+    assert main([*invocation, "--out", str(tmp_path / "first")]) == 0
+    written = read_tree(tmp_path / "first")
+
+    for index, (name, content) in enumerate(written.items()):
+        named = REGENERATE.findall(content.decode())
+        if not named:
+            continue
+        again = tmp_path / f"again-{index}"
+        assert main([*shlex.split(named[0])[1:], "--out", str(again)]) == 0
+        rewritten = read_tree(again)
+        assert rewritten[name] == content, named[0]
+        # Every file the named command writes was there, with the same bytes.
+        assert all(written.get(other) == rewritten[other] for other in rewritten)
+
+
+@pytest.mark.parametrize(
+    "backend, kernels",
+    [("numpy", ["kernels.py"]), ("numba", ["kernels.py", "kernels_numba.py"])],
+    ids=["numpy", "numba"],
+)
+def test_all_writes_kernels_py_with_either_backend(tmp_path, backend, kernels):
+    assert main(["all", "--backend", backend, "--out", str(tmp_path / backend)]) == 0
+    assert main(["all", "--out", str(tmp_path / "plain")]) == 0
+    written = read_tree(tmp_path / backend)
+    expected = ["derivation.html", "derivation.json", "derivation.tex", "network.svg"]
+    assert sorted(name.removeprefix("seed/") for name in written) == sorted(
+        expected + kernels
+    )
+    plain = read_tree(tmp_path / "plain")
+    assert all(written[name] == plain[name] for name in plain)
+
+
+def test_committed_numba_kernels_name_the_command_make_runs():
+    for spec, options in (("seed", ""), ("xor", " --spec examples/xor.toml")):
+        source = (ROOT / "generated" / spec / "kernels_numba.py").read_text()
+        command = f"derive kernels --backend numba{options}"
+        assert REGENERATE.findall(source) == [command]
+
+
+@pytest.mark.parametrize("command", ["all", "latex", "kernels", "html"])
+def test_an_empty_out_is_an_error_and_writes_nothing(tmp_path, command):
+    result = run_cli(command, "--out", "", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "derive: error: --out is empty; allowed: a folder path (default: generated)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
