@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import types
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -160,13 +161,21 @@ def test_backward_from_forward_cache(kernels):
 INPUT_VARIANTS = {
     "lists": lambda params, x, y: (params, x.tolist(), y.tolist()),
     "float32-x": lambda params, x, y: (params, x.astype(np.float32), y),
+    "float32-y": lambda params, x, y: (params, x, y.astype(np.float32)),
+    "float32-params": lambda params, x, y: (
+        {name: value.astype(np.float32) for name, value in params.items()},
+        x,
+        y,
+    ),
     "integer-y": lambda params, x, y: (params, x, y.astype(int)),
+    "class-indices": lambda params, x, y: (params, x, y.argmax(axis=1)),
     "fortran-order": lambda params, x, y: (
         {name: np.asfortranarray(value) for name, value in params.items()},
         np.asfortranarray(x),
         y,
     ),
     "strided": lambda params, x, y: (params, np.repeat(x, 2, axis=1)[:, ::2], y),
+    "unaligned-x": lambda params, x, y: (params, unaligned(x), y),
     "read-only": lambda params, x, y: (params, read_only(x), read_only(y)),
     "read-only-params": lambda params, x, y: (
         {name: read_only(value) for name, value in params.items()},
@@ -187,6 +196,14 @@ def read_only(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def unaligned(array: np.ndarray) -> np.ndarray:
+    """The same values, one byte past an aligned address."""
+    buffer = np.zeros(array.nbytes + 1, dtype=np.uint8)
+    copy = buffer[1:].view(array.dtype).reshape(array.shape)
+    copy[...] = array
+    return copy
+
+
 @pytest.mark.parametrize("variant", list(INPUT_VARIANTS), ids=list(INPUT_VARIANTS))
 def test_unusual_arrays_give_the_plain_arrays_results(seed_pair, variant):
     """Anything but plain arrays takes the checked path, to the same results."""
@@ -197,6 +214,56 @@ def test_unusual_arrays_give_the_plain_arrays_results(seed_pair, variant):
     expected_loss, expected_grads = fused.loss_and_grads(params, x, y)
 
     loss, grads = fused.loss_and_grads(*INPUT_VARIANTS[variant](params, x, y))
+    assert loss == pytest.approx(expected_loss, rel=1e-6 if "32" in variant else 1e-12)
+    assert relative_error(expected_grads, grads) <= (1e-6 if "32" in variant else 1e-12)
+
+
+class PassRecorder:
+    """Wraps the compiled pass, recording how each call ended."""
+
+    def __init__(self, function):
+        self.function, self.outcomes = function, []
+
+    def __call__(self, *arguments):
+        try:
+            total = self.function(*arguments)
+        except Exception as error:
+            self.outcomes.append(type(error).__name__)
+            raise
+        self.outcomes.append("returned")
+        return total
+
+
+@pytest.mark.parametrize("variant", list(INPUT_VARIANTS), ids=list(INPUT_VARIANTS))
+def test_documented_forms_take_one_compiled_call(seed_pair, variant, monkeypatch):
+    """A form that missed the compiled signatures cost a TypeError: 100x the call."""
+    fused, _ = seed_pair
+    params, x, _ = random_case(fused, 8, 5, "weights")
+    y = np.eye(fused.OUTPUTS)[[0, 1, 1, 0, 1]]
+    arguments = INPUT_VARIANTS[variant](params, x, y)
+    recorder = PassRecorder(fused._loss_pass)
+    monkeypatch.setattr(fused, "_loss_pass", recorder)
+
+    fused.loss_and_grads(*arguments)
+    assert recorder.outcomes == ["returned"]
+
+
+@pytest.fixture(scope="module")
+def one_output():
+    return both_kernels(SPECS["tanh-regressor"])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
+def test_one_output_takes_a_target_vector_in_one_call(one_output, dtype, monkeypatch):
+    fused, reference = one_output
+    params, x, y = random_case(fused, 7, 6, "weights")
+    y = (y * 10).astype(dtype).astype(np.float64)
+    recorder = PassRecorder(fused._loss_pass)
+    monkeypatch.setattr(fused, "_loss_pass", recorder)
+
+    loss, grads = fused.loss_and_grads(params, x, y[:, 0].astype(dtype))
+    expected_loss, expected_grads = reference.loss_and_grads(params, x, y)
+    assert recorder.outcomes == ["returned"]
     assert loss == pytest.approx(expected_loss, rel=1e-12)
     assert relative_error(expected_grads, grads) <= 1e-12
 
@@ -268,6 +335,10 @@ BAD_ARGUMENTS = {
     "params-missing": ("b1", None),
     "params-integer": ("W1", np.zeros((2, 3), dtype=int)),
     "params-mixed-dtypes": ("b2", np.zeros(2, dtype=np.float32)),
+    "params-byte-swapped": ("W1", np.zeros((2, 3), dtype=">f8")),
+    "x-ragged": ("x", [[0.0, 1.0], [1.0], [0.0, 0.0]]),
+    "x-masked": ("x", np.ma.masked_array(np.zeros((3, 2)))),
+    "y-masked": ("y", np.ma.masked_array(np.eye(2)[[0, 1, 1]])),
 }
 
 
@@ -384,13 +455,15 @@ def test_generated_source_is_formatted_linted_and_typed(tmp_path):
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_nan_weight_reaches_the_loss(seed_pair):
-    """ReLU as max(a, 0): a NaN pre-activation stays NaN, as in the NumPy kernels."""
-    fused, plain = seed_pair
-    params, x, y = random_case(fused, 2, 3, "weights")
-    params["W1"][0, 0] = np.nan
-    assert np.isnan(fused.loss_and_grads(params, x, y)[0])
-    assert np.isnan(plain.loss_and_grads(params, x, y)[0])
+def test_a_nan_pre_activation_reaches_the_loss(seed_pair):
+    """ReLU as max(a, 0): inf - inf in a1_1 stays NaN, and a NaN loss is no error."""
+    fused, _ = seed_pair
+    params = {name: np.ones(shape) for name, shape in fused.PARAM_SHAPES.items()}
+    params["W1"] *= 1e200
+    x = np.array([[1e200, -1e200]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(fused.loss_and_grads(params, x, np.array([0]))[0])
 
 
 @pytest.mark.parametrize("cache", [None, (), "output"], ids=["none", "empty", "output"])
@@ -402,9 +475,115 @@ def test_backward_names_a_bad_cache(seed_pair, cache):
         fused.backward(params, output if cache == "output" else cache, y)
 
 
-def test_masked_arrays_are_read_as_their_data(seed_pair):
-    """As np.asarray reads them, in both backends: Numba has no type for them."""
-    fused, plain = seed_pair
+def with_entry(array: np.ndarray, index, value: float) -> np.ndarray:
+    array = array.copy()
+    array[index] = value
+    return array
+
+
+def matrix(array: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return np.asmatrix(array)
+
+
+REFUSED_ARGUMENTS = {
+    "x-masked": (
+        "x",
+        lambda x: np.ma.masked_array(x, mask=x < 0),
+        r"^x is a masked array; fill or drop the masked entries first "
+        r"\(x\.filled\(\.\.\.\)\)$",
+    ),
+    "y-masked": (
+        "y",
+        lambda y: np.ma.masked_array(y),
+        r"^y is a masked array; fill or drop the masked entries first "
+        r"\(y\.filled\(\.\.\.\)\)$",
+    ),
+    "W1-masked": (
+        "W1",
+        lambda W1: np.ma.masked_array(W1),
+        r"^params\['W1'\] is a masked array; fill or drop the masked entries first "
+        r"\(params\['W1'\]\.filled\(\.\.\.\)\)$",
+    ),
+    "b2-masked": (
+        "b2",
+        lambda b2: np.ma.masked_array(b2, mask=[True, False]),
+        r"^params\['b2'\] is a masked array; fill or drop",
+    ),
+    "W2-matrix": (
+        "W2",
+        matrix,
+        r"^params\['W2'\] must be a plain numpy\.ndarray, got matrix$",
+    ),
+    "W1-nan": (
+        "W1",
+        lambda W1: with_entry(W1, (1, 2), np.nan),
+        r"^params\['W1'\] must be finite, got NaN or infinity$",
+    ),
+    "b2-infinity": (
+        "b2",
+        lambda b2: with_entry(b2, 1, -np.inf),
+        r"^params\['b2'\] must be finite, got NaN or infinity$",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "argument, change, message", REFUSED_ARGUMENTS.values(), ids=list(REFUSED_ARGUMENTS)
+)
+def test_masked_subclassed_and_non_finite_arguments_are_refused(
+    seed_pair, argument, change, message
+):
+    fused, _ = seed_pair
     params, x, y = random_case(fused, 6, 4, "weights")
-    masked = np.ma.masked_array(x)
-    assert fused.loss(params, masked, y) == pytest.approx(plain.loss(params, x, y))
+    arguments = {"params": params, "x": x, "y": y}
+    if argument in params:
+        params[argument] = change(params[argument])
+    else:
+        arguments[argument] = change(arguments[argument])
+
+    for function in (fused.loss_and_grads, fused.loss):
+        with pytest.raises(ValueError, match=message):
+            function(*arguments.values())
+    if argument != "y":
+        with pytest.raises(ValueError, match=message):
+            fused.forward(arguments["params"], arguments["x"])
+
+
+@pytest.mark.parametrize(
+    "argument, value, message",
+    [
+        ("x", 1e300, r"^x holds values too large for float32$"),
+        ("x", -3.5e38, r"^x holds values too large for float32$"),
+        ("y", 1e39, r"^y holds values too large for float32$"),
+        ("x", np.inf, r"^x must be finite, got NaN or infinity$"),
+        ("y", np.nan, r"^y must be finite, got NaN or infinity$"),
+    ],
+    ids=["x-1e300", "x-minus-3.5e38", "y-1e39", "x-infinity", "y-nan"],
+)
+def test_float64_values_beyond_float32_are_one_error_without_a_warning(
+    seed_pair, argument, value, message
+):
+    fused, _ = seed_pair
+    params = fused.init_params(np.random.default_rng(0), dtype=np.float32)
+    arguments = {"x": np.zeros((3, 2)), "y": np.full((3, 2), 0.5)}
+    arguments[argument][1, 1] = value
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=message):
+            fused.loss_and_grads(params, arguments["x"], arguments["y"])
+        if argument == "x":
+            with pytest.raises(ValueError, match=message):
+                fused.forward(params, arguments["x"])
+
+
+def test_the_largest_float32_values_pass_from_float64(seed_pair):
+    fused, _ = seed_pair
+    params = fused.init_params(np.random.default_rng(0), dtype=np.float32)
+    x = np.array([[np.finfo(np.float32).max, -np.finfo(np.float32).max]], np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        output, _ = fused.forward(params, x)
+    assert output.dtype == np.float32

@@ -25,8 +25,14 @@ PARAM_SHAPES = {
 INPUTS = 1
 OUTPUTS = 1
 REDUCTION = "mean"
-# The ranks of x, y, each parameter and each gradient, as _loss_pass takes them.
-_ARRAY_RANKS = (2, 2, 2, 1, 2, 1, 2, 1, 2, 1)
+# The ranks of x, y and each parameter, then of each gradient, as _loss_pass takes them.
+_INPUT_RANKS = (2, 2, 2, 1, 2, 1)
+_GRADIENT_RANKS = (
+    2,
+    1,
+    2,
+    1,
+)
 
 
 def init_params(
@@ -52,7 +58,10 @@ def forward(
     dtype = _check_params(params)
     x = _check_x(x, dtype)
     output = np.empty((x.shape[0], OUTPUTS), dtype=dtype)
-    _forward_pass(x, params["W1"], params["b1"], params["W2"], params["b2"], output)
+    if not _forward_pass(
+        x, params["W1"], params["b1"], params["W2"], params["b2"], output
+    ):
+        _check_finite_params(params)
     return output, (x, output)
 
 
@@ -74,30 +83,34 @@ def loss_and_grads(
     params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray
 ) -> tuple[float, dict[str, np.ndarray]]:
     """The loss and its gradients from one fused pass over the batch."""
-    # The fused pass accepts only float arrays of its compiled ranks, and checks their
-    # shapes and that x and y are finite; whatever it refuses (a NaN loss: refused, or
-    # NaN itself) meets the full checks. Arguments are named one by one: a call with
-    # *arrays costs Numba more per call.
+    # Plain arrays of the parameters' dtype, y a matrix, go straight to the fused pass,
+    # which checks their shapes and finiteness; anything else, or anything it refuses
+    # (a NaN loss), meets the full checks and conversions. Arguments are named one by
+    # one: a call with *arrays costs Numba more per call.
+    total = math.nan
     try:
         W1, b1, W2, b2 = (params["W1"], params["b1"], params["W2"], params["b2"])
-        dW1, db1, dW2, db2 = (
-            np.zeros((1, 8), x.dtype),
-            np.zeros((8,), x.dtype),
-            np.zeros((8, 1), x.dtype),
-            np.zeros((1,), x.dtype),
-        )
-        total = _loss_pass(x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
+        if (
+            type(x) is np.ndarray
+            and type(y) is np.ndarray
+            and x.dtype is y.dtype is W1.dtype
+            and y.ndim == 2
+            and type(W1) is type(b1) is type(W2) is type(b2) is np.ndarray
+        ):
+            dW1, db1, dW2, db2 = (
+                np.zeros((1, 8), x.dtype),
+                np.zeros((8,), x.dtype),
+                np.zeros((8, 1), x.dtype),
+                np.zeros((1,), x.dtype),
+            )
+            total = _loss_pass(x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
     except (TypeError, KeyError, AttributeError, numba.core.errors.NumbaError):
-        total = math.nan
+        pass  # the checks below name what is wrong
     if math.isnan(total):
         dtype = _check_params(params)
         x = _check_x(x, dtype)
         y = _check_y(y, x.shape[0], dtype)
-        # Plain arrays only: read-only ones and subclasses are other types to Numba.
-        W1, b1, W2, b2, x, y = (
-            np.array(value, dtype) if not value.flags.writeable else np.asarray(value)
-            for value in (params["W1"], params["b1"], params["W2"], params["b2"], x, y)
-        )
+        W1, b1, W2, b2 = (params["W1"], params["b1"], params["W2"], params["b2"])
         dW1, db1, dW2, db2 = (
             np.zeros((1, 8), dtype),
             np.zeros((8,), dtype),
@@ -105,6 +118,8 @@ def loss_and_grads(
             np.zeros((1,), dtype),
         )
         total = _loss_pass(x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
+        if math.isnan(total):
+            _check_finite_params(params)  # else the NaN is the loss's own
     return total, {
         "W1": dW1,
         "b1": db1,
@@ -115,6 +130,11 @@ def loss_and_grads(
 
 @numba.njit(error_model="numpy")
 def _forward_pass(x, W1, b1, W2, b2, output):
+    """Writes the output; False, writing nothing, for a parameter that is not finite."""
+    if not (
+        _all_finite(W1) and _all_finite(b1) and _all_finite(W2) and _all_finite(b2)
+    ):
+        return False
     for s in range(x.shape[0]):
         # Layer 1 (tanh), equations (1)-(8), (9)-(16).
         a1_1 = W1[0, 0] * x[s, 0] + b1[0]
@@ -149,6 +169,7 @@ def _forward_pass(x, W1, b1, W2, b2, output):
         z2_1 = a2_1
 
         output[s, 0] = z2_1
+    return True
 
 
 @numba.njit
@@ -159,12 +180,18 @@ def _all_finite(values):
     return True
 
 
-# Compiled when imported, for float32 and float64 arrays of any layout, and for nothing
-# else: other arguments raise TypeError at the call instead of compiling new code.
-_LOSS_PASS_TYPES = [
-    tuple(numba.types.Array(dtype, rank, "A") for rank in _ARRAY_RANKS)
-    for dtype in (numba.float32, numba.float64)
-]
+def _loss_pass_types(dtype: numba.types.Float) -> tuple[numba.types.Array, ...]:
+    # Inputs are only read: read-only and unaligned arrays of any layout pass as such.
+    inputs = [
+        numba.types.Array(dtype, rank, "A", readonly=True, aligned=False)
+        for rank in _INPUT_RANKS
+    ]
+    return (*inputs, *(numba.types.Array(dtype, rank, "A") for rank in _GRADIENT_RANKS))
+
+
+# Compiled when imported, for float32 and float64 arrays, and for nothing else: other
+# arguments raise TypeError at the call instead of compiling new code.
+_LOSS_PASS_TYPES = [_loss_pass_types(numba.float32), _loss_pass_types(numba.float64)]
 
 
 @numba.njit(_LOSS_PASS_TYPES, error_model="numpy")
@@ -193,6 +220,10 @@ def _loss_pass(
     if b2.shape != (1,) or db2.shape != (1,):
         return math.nan
     if not (_all_finite(x) and _all_finite(y)):
+        return math.nan
+    if not (
+        _all_finite(W1) and _all_finite(b1) and _all_finite(W2) and _all_finite(b2)
+    ):
         return math.nan
     loss_sum = 0.0
     for s in range(x.shape[0]):
@@ -289,53 +320,93 @@ def _check_params(params: dict[str, np.ndarray]) -> np.dtype:
         raise ValueError(
             f"params must be a dict of arrays, got {type(params).__name__}"
         )
-    dtype: np.dtype | None = None
+    first = next(iter(PARAM_SHAPES))
     for name, shape in PARAM_SHAPES.items():
         value = params.get(name)
+        label = f"params[{name!r}]"
+        if type(value) is not np.ndarray and isinstance(value, np.ndarray):
+            _refuse_masked(value, label)
+            raise ValueError(
+                f"{label} must be a plain numpy.ndarray, got {type(value).__name__}"
+            )
         if not isinstance(value, np.ndarray) or value.shape != shape:
             got = getattr(value, "shape", type(value).__name__)
-            raise ValueError(
-                f"params[{name!r}] must be an array of shape {shape}, got {got}"
-            )
-        if dtype is not None and value.dtype == dtype:
-            continue  # the common case, decided by one comparison
+            raise ValueError(f"{label} must be an array of shape {shape}, got {got}")
+        if value.dtype == params[first].dtype and name != first:
+            continue  # the common case: one dtype for all
         if value.dtype not in _FLOAT_DTYPES:
+            native = " in native byte order" if value.dtype.kind == "f" else ""
             raise ValueError(
-                f"params[{name!r}] must be float32 or float64, got {value.dtype}"
+                f"{label} must be float32 or float64{native}, got {value.dtype}"
             )
-        if dtype is not None:
-            raise ValueError(f"params[{name!r}] is {value.dtype}, the others {dtype}")
-        dtype = value.dtype
-    return np.dtype(dtype)
+        if name != first:
+            shared = params[first].dtype
+            raise ValueError(
+                f"{label} is {value.dtype} but params[{first!r}] is {shared}; "
+                "all must share one dtype"
+            )
+    return np.dtype(params[first].dtype)
+
+
+def _as_array(value: object, name: str) -> np.ndarray:
+    _refuse_masked(value, name)
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} must be a rectangular array of numbers") from None
+
+
+def _refuse_masked(value: object, name: str) -> None:
+    # Reading a masked array as its data would use the very entries it masks.
+    if isinstance(value, np.ma.MaskedArray):
+        raise ValueError(
+            f"{name} is a masked array; fill or drop the masked entries first "
+            f"({name}.filled(...))"
+        )
+
+
+def _check_finite_params(params: dict[str, np.ndarray]) -> None:
+    for name in PARAM_SHAPES:
+        if not _all_finite(params[name]):
+            raise ValueError(f"params[{name!r}] must be finite, got NaN or infinity")
 
 
 def _check_x(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    x = x if type(x) is np.ndarray else np.asarray(x)
+    x = x if type(x) is np.ndarray else _as_array(x, "x")
     if x.ndim != 2 or x.shape[1] != INPUTS:
         raise ValueError(f"x must have shape (batch, {INPUTS}), got {x.shape}")
     if x.shape[0] == 0:
         raise ValueError("x must hold at least one sample, got an empty batch")
     if x.dtype.kind not in _REAL_KINDS:
         raise ValueError(f"x must hold real numbers, got dtype {x.dtype}")
-    x = x if x.dtype == dtype else x.astype(dtype)
-    if not _all_finite(x):
-        raise ValueError("x must be finite, got NaN or infinity")
-    return x
+    return _finite_in_dtype(x, "x", dtype)
 
 
 def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
     """Targets of shape (batch, 1) or (batch,)."""
-    y = y if type(y) is np.ndarray else np.asarray(y)
+    y = y if type(y) is np.ndarray else _as_array(y, "y")
     if y.ndim == 1:
         y = y[:, None]  # one output: a vector holds each sample's target
     if y.shape != (batch, OUTPUTS):
         raise ValueError(f"y must have shape ({batch}, {OUTPUTS}), got {y.shape}")
     if y.dtype.kind not in _REAL_KINDS:
         raise ValueError(f"y must hold real numbers, got dtype {y.dtype}")
-    y = y if y.dtype == dtype else y.astype(dtype)
-    if not _all_finite(y):
-        raise ValueError("y must be finite, got NaN or infinity")
-    return y
+    return _finite_in_dtype(y, "y", dtype)
+
+
+def _finite_in_dtype(values: np.ndarray, name: str, dtype: np.dtype) -> np.ndarray:
+    """values in dtype; NaN, infinity and finite values beyond dtype's range refused."""
+    converted = values
+    if values.dtype.kind == "f" and values.dtype.itemsize > dtype.itemsize:
+        with np.errstate(over="ignore"):  # a value beyond the range: refused below
+            converted = values.astype(dtype)
+    elif values.dtype != dtype:
+        converted = values.astype(dtype)
+    if _all_finite(converted):
+        return converted
+    if converted is not values and np.isfinite(values).all():
+        raise ValueError(f"{name} holds values too large for {dtype}")
+    raise ValueError(f"{name} must be finite, got NaN or infinity")
 
 
 # The checks run on every call, so the two that loop over the data are compiled too.
