@@ -192,57 +192,52 @@ def _overheads(results) -> str:
 
 
 def _outer_products(results) -> str:
-    lines = [
-        "## One-sample weight gradient (us per call)",
-        "",
+    return _micro_table(
+        "One-sample weight gradient (us per call)",
         "The 784 x 256 product z^T delta at batch 1 has inner dimension 1; here "
         "`np.matmul` (`@`) takes longer for it than for two samples. The hand-written "
         "code and *matmuls only* use `np.dot` at batch 1.",
-        "",
-        "| dtype | "
-        + " | ".join(f"`{name}`" for name in _first(results.outer_products))
-        + " |",
-        "|---|" + "---:|" * len(_first(results.outer_products)),
-    ]
-    for dtype, seconds in results.outer_products.items():
-        cells = [_microseconds(value) for value in seconds.values()]
-        lines.append(f"| {dtype} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        "dtype",
+        results.outer_products,
+    )
 
 
 def _narrow_reductions(results) -> str:
-    names = list(_first(results.narrow_reductions))
-    lines = [
-        "## Reductions over narrow rows and columns (us per call, float64)",
-        "",
+    return _micro_table(
+        "Reductions over narrow rows and columns (us per call, float64)",
         "Softmax, its logarithm, the label sums and the bias gradients reduce arrays "
         "only as wide as a layer; NumPy's axis reductions loop per row there.",
-        "",
-        "| array | " + " | ".join(f"`{name}`" for name in names) + " |",
-        "|---|" + "---:|" * len(names),
-    ]
-    for shape, seconds in results.narrow_reductions.items():
-        cells = [_microseconds(value) for value in seconds.values()]
-        lines.append(f"| {shape} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        "array",
+        results.narrow_reductions,
+    )
 
 
 def _preallocated_outputs(results) -> str:
-    names = list(_first(results.preallocated_outputs))
+    return _micro_table(
+        "Fresh arrays against preallocated ones (us per call, float64)",
+        "The largest steps of a 784-256 layer: its product z W (batch x 256), its "
+        "weight gradient z^T delta (784 x 256) and an elementwise tanh (batch x 256), "
+        "each into a new array and into one kept from call to call with `out=`. The "
+        "difference is what a workspace of preallocated arrays would save the kernels.",
+        "batch",
+        results.preallocated_outputs,
+    )
+
+
+def _micro_table(title: str, text: str, row_label: str, rows: dict) -> str:
+    """A table of single-operation timings: one row per setting, one column per step."""
+    names = list(_first(rows))
     lines = [
-        "## Fresh arrays against preallocated ones (us per call, float64)",
+        f"## {title}",
         "",
-        "The largest steps of a 784-256 layer: its product z W (batch x 256), its weight "
-        "gradient z^T delta (784 x 256) and an elementwise tanh (batch x 256), each into "
-        "a new array and into one kept from call to call with `out=`. The difference is "
-        "what a workspace of preallocated arrays would save the kernels.",
+        text,
         "",
-        "| batch | " + " | ".join(f"{name}" for name in names) + " |",
-        "|---:|" + "---:|" * len(names),
+        f"| {row_label} | " + " | ".join(f"`{name}`" for name in names) + " |",
+        "|---|" + "---:|" * len(names),
     ]
-    for batch, seconds in results.preallocated_outputs.items():
+    for setting, seconds in rows.items():
         cells = [_microseconds(value) for value in seconds.values()]
-        lines.append(f"| {batch} | " + " | ".join(cells) + " |")
+        lines.append(f"| {setting} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
