@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ from derive.html import derivation_html
 from derive.kernels import kernels_source
 from derive.latex import derivation_json, derivation_latex
 from derive.output import write_files
+from derive.render import plain
 from derive.spec import load_spec
 from derive.svg import network_svg
 
@@ -40,20 +42,27 @@ EXAMPLES = {
 }
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other error; --help still shows usage."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="derive",
         description="Derive backpropagation for a feed-forward network, prove every step "
         "with SymPy, and generate LaTeX and NumPy kernels; or audit a hand derivation.",
         epilog="Exit codes: 0 success, 1 audit found a wrong step, 2 bad input, "
-        "3 a step failed its proof.",
+        "3 a step failed its proof, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"derive {__version__}")
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log steps and timings"
     )
     # -v is also accepted after the command: derive all -v.
-    verbose = argparse.ArgumentParser(add_help=False)
+    verbose = OneLineErrorParser(add_help=False)
     verbose.add_argument(
         "-v",
         "--verbose",
@@ -169,7 +178,7 @@ def run_generate(arguments: argparse.Namespace) -> int:
     derivation = derive(spec, arguments.max_scalar)
     logger.debug("derived %s in %.2f s", spec.describe(), time.perf_counter() - started)
     # Each file names the command that writes it and nothing else with other bytes.
-    options = f" --spec {arguments.spec}" if arguments.spec else ""
+    options = f" --spec {spec_argument(arguments.spec)}" if arguments.spec else ""
     if arguments.max_scalar != DEFAULT_MAX_SCALAR:
         options += f" --max-scalar {arguments.max_scalar}"
     command = f"derive {arguments.command}{options}"
@@ -199,6 +208,13 @@ def run_generate(arguments: argparse.Namespace) -> int:
     write_files(files)
     logger.debug("done in %.2f s", time.perf_counter() - started)
     return 0
+
+
+def spec_argument(path: str) -> str:
+    """The spec path as a shell word; a placeholder where the generated files' headers
+    could not show it intact (characters outside ASCII letters, digits and _./-)."""
+    quoted = shlex.quote(path)
+    return quoted if plain(quoted) == quoted else "<spec file>"
 
 
 def run_train(arguments: argparse.Namespace) -> int:

@@ -243,3 +243,38 @@ def test_an_empty_out_is_an_error_and_writes_nothing(tmp_path, command):
         "derive: error: --out is empty; allowed: a folder path (default: generated)\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_spec_path_with_a_space_is_quoted_so_the_command_runs(tmp_path, monkeypatch):
+    folder = tmp_path / "my specs"
+    folder.mkdir()
+    (folder / "net.toml").write_text(XOR)
+    monkeypatch.chdir(tmp_path)
+    assert main(["kernels", "--spec", "my specs/net.toml", "--out", "first"]) == 0
+    content = (tmp_path / "first/xor/kernels.py").read_text()
+    named = REGENERATE.findall(content)
+    assert named == ["derive kernels --spec 'my specs/net.toml'"]
+    assert main([*shlex.split(named[0])[1:], "--out", "again"]) == 0
+    assert (tmp_path / "again/xor/kernels.py").read_text() == content
+
+
+def test_a_spec_path_the_headers_cannot_show_is_named_as_a_placeholder(
+    tmp_path, monkeypatch
+):
+    (tmp_path / "spéc.toml").write_text(XOR)
+    monkeypatch.chdir(tmp_path)
+    assert main(["kernels", "--spec", "spéc.toml", "--out", "out"]) == 0
+    content = (tmp_path / "out/xor/kernels.py").read_text()
+    assert REGENERATE.findall(content) == ["derive kernels --spec <spec file>"]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["bogus"], ["all", "--max-scalar", "1e3"], ["kernels", "--nope"], []],
+    ids=["unknown-command", "bad-int", "unknown-option", "no-command"],
+)
+def test_usage_errors_are_one_line_with_exit_2(arguments):
+    result = run_cli(*arguments)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("derive")
+    assert "error:" in result.stderr and "--help" in result.stderr

@@ -250,6 +250,18 @@ def test_parameters_that_spoil_the_loss_are_named(seed_kernels, name, bad):
         seed_kernels.loss(params, x, np.array([0, 1]))
 
 
+@pytest.mark.parametrize(
+    "extra", [0.1, {"m": 1}, np.array([np.nan])], ids=["float", "dict", "nan-array"]
+)
+def test_extra_entries_in_params_are_ignored_even_when_the_loss_is_not_finite(
+    seed_kernels, extra
+):
+    params = {"note": extra, **seed_kernels.init_params(np.random.default_rng(0))}
+    params["W2"][0, 0] = np.nan
+    with np.errstate(all="ignore"), pytest.raises(ValueError, match=r"'W2'\] must be"):
+        seed_kernels.loss_and_grads(params, np.ones((2, 2)), np.array([0, 1]))
+
+
 @pytest.mark.parametrize("rng", [None, 0], ids=["none", "int"])
 def test_init_params_wants_a_generator(seed_kernels, rng):
     with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):

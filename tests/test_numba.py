@@ -587,3 +587,10 @@ def test_the_largest_float32_values_pass_from_float64(seed_pair):
         warnings.simplefilter("error", RuntimeWarning)
         output, _ = fused.forward(params, x)
     assert output.dtype == np.float32
+
+
+@pytest.mark.parametrize("rng", [None, 0], ids=["none", "int"])
+def test_init_params_wants_a_generator_like_the_numpy_kernels(seed_pair, rng):
+    for module in seed_pair:
+        with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
+            module.init_params(rng)

@@ -113,8 +113,8 @@ def _checked_loss(
     # as much as the first layer's product; a loss that is not finite tells.
     value = _loss_from_cache(cache, y)
     if not math.isfinite(value):
-        for name, param in params.items():
-            if not _finite(param):
+        for name in PARAM_SHAPES:
+            if not _finite(params[name]):
                 raise ValueError(
                     f"params[{name!r}] must be finite, got NaN or infinity"
                 )

@@ -39,8 +39,12 @@ def init_params(
     rng: np.random.Generator, dtype: type[np.floating] = np.float64
 ) -> dict[str, np.ndarray]:
     """Normal weights scaled by fan-in (He for the ReLU family), zero biases."""
-    if np.dtype(dtype) not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(
+            f"rng must be a numpy.random.Generator, got {type(rng).__name__}"
+        )
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be np.float32 or np.float64, got {dtype!r}")
     params = {}
     scale = (1 / 1) ** 0.5
     params["W1"] = rng.standard_normal(PARAM_SHAPES["W1"], dtype=dtype) * scale
