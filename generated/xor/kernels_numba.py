@@ -94,18 +94,23 @@ def loss_and_grads(
     total = math.nan
     try:
         W1, b1, W2, b2 = (params["W1"], params["b1"], params["W2"], params["b2"])
+        dtype = x.dtype
         if (
-            type(x) is np.ndarray
-            and type(y) is np.ndarray
-            and x.dtype is y.dtype is W1.dtype
+            type(x)
+            is type(y)
+            is type(W1)
+            is type(b1)
+            is type(W2)
+            is type(b2)
+            is np.ndarray
+            and y.dtype is W1.dtype is dtype
             and y.ndim == 2
-            and type(W1) is type(b1) is type(W2) is type(b2) is np.ndarray
         ):
             dW1, db1, dW2, db2 = (
-                np.zeros((2, 2), x.dtype),
-                np.zeros((2,), x.dtype),
-                np.zeros((2, 1), x.dtype),
-                np.zeros((1,), x.dtype),
+                np.zeros((2, 2), dtype),
+                np.zeros((2,), dtype),
+                np.zeros((2, 1), dtype),
+                np.zeros((1,), dtype),
             )
             total = _loss_pass(x, y, W1, b1, W2, b2, dW1, db1, dW2, db2)
     except (TypeError, KeyError, AttributeError, numba.core.errors.NumbaError):
