@@ -59,7 +59,7 @@ def forward(
     params: dict[str, np.ndarray], x: np.ndarray
 ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     """The network's output z^(2) for a batch x; the cache is (x, output)."""
-    dtype = _check_params(params)
+    dtype = _params_dtype(params)
     x = _check_x(x, dtype)
     output = np.empty((x.shape[0], OUTPUTS), dtype=dtype)
     if not _forward_pass(
@@ -116,7 +116,7 @@ def loss_and_grads(
     except (TypeError, KeyError, AttributeError, numba.core.errors.NumbaError):
         pass  # the checks below name what is wrong
     if math.isnan(total):
-        dtype = _check_params(params)
+        dtype = _params_dtype(params)
         x = _check_x(x, dtype)
         y = _check_y(y, x.shape[0], dtype)
         W1, b1, W2, b2 = (params["W1"], params["b1"], params["W2"], params["b2"])
@@ -284,37 +284,38 @@ def _loss_pass(
     return loss_sum / x.shape[0]
 
 
-def _check_params(params: dict[str, np.ndarray]) -> np.dtype:
+def _params_dtype(params: dict[str, np.ndarray]) -> np.dtype:
+    """The parameters' shared float dtype; a ValueError names the first misfit."""
     if not isinstance(params, dict):
         raise ValueError(
             f"params must be a dict of arrays, got {type(params).__name__}"
         )
-    first = next(iter(PARAM_SHAPES))
+    first: str | None = None
     for name, shape in PARAM_SHAPES.items():
         value = params.get(name)
         label = f"params[{name!r}]"
-        if type(value) is not np.ndarray and isinstance(value, np.ndarray):
-            _refuse_masked(value, label)
+        _refuse_masked(value, label)
+        if isinstance(value, np.ndarray) and type(value) is not np.ndarray:
             raise ValueError(
                 f"{label} must be a plain numpy.ndarray, got {type(value).__name__}"
             )
         if not isinstance(value, np.ndarray) or value.shape != shape:
             got = getattr(value, "shape", type(value).__name__)
             raise ValueError(f"{label} must be an array of shape {shape}, got {got}")
-        if value.dtype == params[first].dtype and name != first:
-            continue  # the common case: one dtype for all
         if value.dtype not in _FLOAT_DTYPES:
             native = " in native byte order" if value.dtype.kind == "f" else ""
             raise ValueError(
                 f"{label} must be float32 or float64{native}, got {value.dtype}"
             )
-        if name != first:
+        if first is None:
+            first = name
+        elif value.dtype != params[first].dtype:
             shared = params[first].dtype
             raise ValueError(
                 f"{label} is {value.dtype} but params[{first!r}] is {shared}; "
                 "all must share one dtype"
             )
-    return np.dtype(params[first].dtype)
+    return params["W1"].dtype
 
 
 def _as_array(value: object, name: str) -> np.ndarray:

@@ -216,40 +216,7 @@ def _check_params(params: dict[str, np.ndarray]) -> np.dtype:
                 break
         else:
             return dtype
-    return _explain_params(params)
-
-
-def _explain_params(params: dict[str, np.ndarray]) -> np.dtype:
-    if not isinstance(params, dict):
-        raise ValueError(
-            f"params must be a dict of arrays, got {type(params).__name__}"
-        )
-    first: str | None = None
-    for name, shape in PARAM_SHAPES.items():
-        value = params.get(name)
-        label = f"params[{name!r}]"
-        _refuse_masked(value, label)
-        if isinstance(value, np.ndarray) and type(value) is not np.ndarray:
-            raise ValueError(
-                f"{label} must be a plain numpy.ndarray, got {type(value).__name__}"
-            )
-        if not isinstance(value, np.ndarray) or value.shape != shape:
-            got = getattr(value, "shape", type(value).__name__)
-            raise ValueError(f"{label} must be an array of shape {shape}, got {got}")
-        if value.dtype not in _FLOAT_DTYPES:
-            native = " in native byte order" if value.dtype.kind == "f" else ""
-            raise ValueError(
-                f"{label} must be float32 or float64{native}, got {value.dtype}"
-            )
-        if first is None:
-            first = name
-        elif value.dtype != params[first].dtype:
-            shared = params[first].dtype
-            raise ValueError(
-                f"{label} is {value.dtype} but params[{first!r}] is {shared}; "
-                "all must share one dtype"
-            )
-    return params["W1"].dtype
+    return _params_dtype(params)
 
 
 def _check_x(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -293,6 +260,40 @@ def _check_y(y: np.ndarray, batch: int, dtype: np.dtype) -> np.ndarray:
     if not _finite(y):
         raise ValueError("y must be finite, got NaN or infinity")
     return _cast(y, dtype, "y")
+
+
+def _params_dtype(params: dict[str, np.ndarray]) -> np.dtype:
+    """The parameters' shared float dtype; a ValueError names the first misfit."""
+    if not isinstance(params, dict):
+        raise ValueError(
+            f"params must be a dict of arrays, got {type(params).__name__}"
+        )
+    first: str | None = None
+    for name, shape in PARAM_SHAPES.items():
+        value = params.get(name)
+        label = f"params[{name!r}]"
+        _refuse_masked(value, label)
+        if isinstance(value, np.ndarray) and type(value) is not np.ndarray:
+            raise ValueError(
+                f"{label} must be a plain numpy.ndarray, got {type(value).__name__}"
+            )
+        if not isinstance(value, np.ndarray) or value.shape != shape:
+            got = getattr(value, "shape", type(value).__name__)
+            raise ValueError(f"{label} must be an array of shape {shape}, got {got}")
+        if value.dtype not in _FLOAT_DTYPES:
+            native = " in native byte order" if value.dtype.kind == "f" else ""
+            raise ValueError(
+                f"{label} must be float32 or float64{native}, got {value.dtype}"
+            )
+        if first is None:
+            first = name
+        elif value.dtype != params[first].dtype:
+            shared = params[first].dtype
+            raise ValueError(
+                f"{label} is {value.dtype} but params[{first!r}] is {shared}; "
+                "all must share one dtype"
+            )
+    return params["W1"].dtype
 
 
 def _as_array(value: object, name: str) -> np.ndarray:
