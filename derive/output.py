@@ -18,13 +18,15 @@ logger = logging.getLogger(__name__)
 
 def write_files(files: dict[Path, str]) -> None:
     """Write ``{path: text}`` all together; raise BadInputError, touching nothing, on failure."""
-    for path in files:
-        if path.is_dir():
-            raise BadInputError(
-                f"{path}: is a folder where a file is to be written; nothing was changed"
-            )
     staged: list[tuple[Path, Path]] = []
     try:
+        # is_dir raises, rather than answering False, for a name too long for the system.
+        for path in files:
+            if path.is_dir():
+                raise BadInputError(
+                    f"{path}: is a folder where a file is to be written; "
+                    "nothing was changed"
+                )
         for path, text in files.items():
             staged.append((stage(path, text), path))
     except OSError as error:

@@ -168,6 +168,17 @@ def test_a_folder_in_place_of_an_output_file_changes_nothing(tmp_path):
     ]
 
 
+def test_an_output_name_too_long_for_the_system_is_a_one_line_error(tmp_path):
+    result = run_cli("kernels", "--out", "a" * 300, cwd=tmp_path)
+    assert result.returncode == 2
+    assert re.fullmatch(
+        r"derive: error: a{300}/seed/kernels\.py: cannot write \(File name too long\); "
+        r"nothing was changed\n",
+        result.stderr,
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("value", ["-1", "100000000"])
 def test_max_scalar_out_of_range(value):
     result = run_cli(
