@@ -188,7 +188,11 @@ def check_output(path: Path) -> None:
         raise BadInputError(
             f"{path}: the plot is a PNG file; use a name ending in .png"
         )
-    if path.is_dir():
+    try:
+        is_folder = path.is_dir()
+    except OSError as error:  # a name too long for the system, say
+        raise BadInputError(f"{path}: cannot write ({error.strerror})") from None
+    if is_folder:
         raise BadInputError(f"{path}: is a folder; name a .png file")
     require_matplotlib()
 

@@ -131,6 +131,14 @@ def test_demo_without_matplotlib_says_how_to_install_it(tmp_path, monkeypatch):
     assert not (tmp_path / "demo.png").exists()
 
 
+def test_demo_names_a_plot_path_too_long_for_the_system(tmp_path):
+    picture = tmp_path / ("a" * 300 + ".png")
+    with pytest.raises(
+        BadInputError, match=r"^.*a\.png: cannot write \(File name too long\)$"
+    ):
+        train.run_demo(picture, epochs=1, seed=0, show_progress=False)
+
+
 def test_load_iris_names_a_missing_file(tmp_path):
     with pytest.raises(BadInputError, match=r"^.*nothing\.csv: Iris data file not"):
         train.load_iris(tmp_path / "nothing.csv")
