@@ -31,6 +31,8 @@ REDUCTIONS = ("mean", "sum")
 MAX_UNITS = 65536
 MAX_LAYERS = 256
 MAX_PARAMETERS = 50_000_000
+# A spec is a few lines; the cap also ends a read of a device such as /dev/zero.
+MAX_SPEC_BYTES = 1_000_000
 DEFAULT_LEAKY_ALPHA = 0.01
 MIN_LEAKY_ALPHA = 1e-06
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
@@ -112,7 +114,8 @@ def load_spec(path: str | Path | None) -> Spec:
         return seed_spec()
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_SPEC_BYTES + 1)
     except FileNotFoundError:
         raise BadInputError(f"{path}: spec file not found") from None
     except IsADirectoryError:
@@ -123,6 +126,11 @@ def load_spec(path: str | Path | None) -> Spec:
         raise BadInputError(
             f"{path}: cannot read spec file ({error.strerror})"
         ) from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise BadInputError(
+            f"{path}: spec file is over {MAX_SPEC_BYTES / 1e6:.0f} MB; "
+            "a spec is a short TOML file"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

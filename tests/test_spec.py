@@ -177,6 +177,7 @@ def test_bad_spec_gets_its_message(text, message):
         ("missing", "spec file not found"),
         ("folder", "is a folder"),
         ("binary", "not UTF-8"),
+        ("too-large", r"spec file is over 1 MB; a spec is a short TOML file$"),
     ],
 )
 def test_unreadable_spec_file(tmp_path, problem, message):
@@ -185,6 +186,8 @@ def test_unreadable_spec_file(tmp_path, problem, message):
         path.mkdir()
     elif problem == "binary":
         path.write_bytes(b"\xff\xfe\x00name")
+    elif problem == "too-large":
+        path.write_text(GOOD + "# padding\n" * 100_000)
     with pytest.raises(BadInputError, match=message):
         load_spec(path)
 
