@@ -80,6 +80,11 @@ def _fill(target: str, expression: sp.Expr, names: dict, lines: list[str]) -> bo
             lines.append(f"np.maximum({target}, {_code(number, names)}, out={target})")
             return True
         return False
+    if isinstance(expression, sp.sech):
+        # sech as 1/cosh: NumPy has no ufunc of its own for it.
+        _fill_unary(target, expression.args[0], "np.cosh", names, lines)
+        lines.append(f"np.reciprocal({target}, out={target})")
+        return True
     if isinstance(expression, sp.log) and sp.S.One in expression.args[0].args:
         # ln(1 + u) as log1p(u): exact where u is far below 1.
         return _fill_unary(target, expression.args[0] - 1, "np.log1p", names, lines)
@@ -181,7 +186,7 @@ def _compound(expression: sp.Expr) -> bool:
     negations are not."""
     if isinstance(expression, sp.Mul) and expression.could_extract_minus_sign():
         return _compound(-expression)
-    if isinstance(expression, (sp.Add, sp.Mul, sp.Pow, sp.Max)):
+    if isinstance(expression, (sp.Add, sp.Mul, sp.Pow, sp.Max, sp.sech)):
         return True
     return any(isinstance(expression, function) for function in UFUNCS)
 

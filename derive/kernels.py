@@ -147,7 +147,9 @@ def backward_lines(rule: rules.ActivationRule, l: int, names: dict) -> list[str]
     else:
         factor = f"dz_da{l}"
         steps = inplace.statements(factor, derivative, names)
-        lines = explained(steps, factor, derivative, names)
+        lines = overflow_allowed(
+            explained(steps, factor, derivative, names), derivative
+        )
     lines += [f"delta_a{l} = delta_z{l}", f"delta_a{l} *= {factor}"]
     return [
         *lines,
@@ -164,6 +166,17 @@ def explained(
     formula = f"In place, step by step: {target} = {to_numpy(expression, names)}"
     wrapped = textwrap.wrap(formula, width=COMMENT_WIDTH)
     return [f"# {wrapped[0]}", *(f"#   {line}" for line in wrapped[1:]), *lines]
+
+
+def overflow_allowed(lines: list[str], expression: sp.Expr) -> list[str]:
+    """The lines, under np.errstate where they take a cosh: it overflows to inf only where
+    sech = 1/cosh rounds to 0 anyway, and that is no cause for a warning."""
+    if not expression.has(sp.sech):
+        return lines
+    return [
+        'with np.errstate(over="ignore"):',
+        *(f"    {line}" for line in lines),
+    ]
 
 
 def row_max(name: str, width: int) -> str:
@@ -229,5 +242,7 @@ def output_context(spec: Spec) -> dict:
         delta_a = rules.output_delta(rule, loss)
     context["delta_a"] = to_numpy(delta_a, names)
     steps = inplace.statements(f"delta_a{l}", delta_a, names, new=True)
-    context["delta_a_lines"] = explained(steps, f"delta_a{l}", delta_a, names)
+    context["delta_a_lines"] = overflow_allowed(
+        explained(steps, f"delta_a{l}", delta_a, names), delta_a
+    )
     return context

@@ -39,6 +39,9 @@ class ScalarPrinter(PythonCodePrinter):
         # The derivation's convention at the kink: the step is 0 at exactly 0.
         return f"({self._print(expr.args[0])} > 0)"
 
+    def _print_sech(self, expr):
+        return f"(1 / math.cosh({self._print(expr.args[0])}))"
+
     def _print_Max(self, expr):
         # Numbers last: max(nan, 0.0) is nan but max(0.0, nan) is 0.0, hiding a NaN.
         arguments = sorted(expr.args, key=lambda argument: argument.is_Number)

@@ -82,6 +82,9 @@ class KernelPrinter(NumPyPrinter):
         # The derivation's convention at the kink: the step is 0 at exactly 0.
         return f"({self._print(expr.args[0])} > 0)"
 
+    def _print_sech(self, expr):
+        return f"(1 / np.cosh({self._print(expr.args[0])}))"
+
     def _print_log(self, expr):
         # ln(1 + u) as log1p(u): exact where u is far below 1.
         if sp.S.One in expr.args[0].args:

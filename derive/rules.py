@@ -16,6 +16,11 @@ a, z, y = sp.symbols("a z y", real=True)
 # and far below 0 it keeps full relative precision, where (1 + tanh(a/2))/2 cancels to 0.
 SIGMOID_STABLE = sp.exp(-(sp.Max(-a, 0) + sp.log(1 + sp.exp(-sp.Abs(a)))))
 
+# z (1 - z) and 1 - z^2 lose relative precision as the rounded z nears 1 (tanh's by about
+# e^(2|a|) ulps: 1e-3 at a = 16); sech^2 of a keeps it, and NumPy and math agree on it.
+SIGMOID_DERIVATIVE_STABLE = sp.sech(a / 2) ** 2 / 4
+TANH_DERIVATIVE_STABLE = sp.sech(a) ** 2
+
 
 @dataclass(frozen=True)
 class ActivationRule:
@@ -52,6 +57,7 @@ ELEMENTWISE = {
         derivative=z * (1 - z),
         stable=SIGMOID_STABLE,
         latex_name=r"\sigma",
+        stable_derivative=SIGMOID_DERIVATIVE_STABLE,
     ),
     "tanh": ActivationRule(
         name="tanh",
@@ -59,6 +65,7 @@ ELEMENTWISE = {
         derivative=1 - z**2,
         stable=sp.tanh(a),
         latex_name=r"\tanh",
+        stable_derivative=TANH_DERIVATIVE_STABLE,
     ),
     "softplus": ActivationRule(
         name="softplus",
@@ -126,13 +133,18 @@ def kernel_derivative(rule: ActivationRule) -> sp.Expr:
 
 
 def output_delta(rule: ActivationRule, loss: LossRule) -> sp.Expr:
-    """delta_a of an elementwise output unit, dL/dz * dz/da simplified by SymPy."""
+    """delta_a of an elementwise output unit, dL/dz * dz/da simplified by SymPy: the
+    product cancelled where dz/da cancels a denominator of dL/dz (sigmoid and binary
+    cross-entropy give z - y), else dL/dz times the stable dz/da where there is one."""
     gradient = sp.diff(loss.term, z)
     if rule.derivative.has(sp.Heaviside):
         return backward_form(rule).subs(dz, sp.factor(gradient))
-    if rule.stable_derivative is not None:
-        return sp.factor(gradient) * rule.stable_derivative
-    return sp.factor(sp.cancel(gradient * rule.derivative))
+    cancelled = sp.factor(sp.cancel(gradient * rule.derivative))
+    denominators = sp.denom(cancelled), sp.denom(sp.cancel(gradient))
+    cancels = sp.degree(denominators[0], z) < sp.degree(denominators[1], z)
+    if rule.stable_derivative is None or cancels:
+        return cancelled
+    return sp.factor(gradient) * rule.stable_derivative
 
 
 def stable_loss_term(activation: str, loss: LossRule) -> sp.Expr:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -69,3 +70,42 @@ def test_float32_agrees_with_float64_reference(kernels):
     for name in grads64:
         scale = np.abs(grads64[name]).max() + 1e-6
         assert np.abs(grads32[name] - grads64[name]).max() <= 1e-4 * scale, name
+
+
+# Saturated units, where z rounds close to 1 and z (1 - z) or 1 - z^2 taken from the
+# rounded z would keep a few digits at best.
+SATURATED = [("tanh", 16.0), ("tanh", -19.0), ("sigmoid", 30.0), ("sigmoid", -30.0)]
+
+
+def one_unit(activation: str, hidden: bool) -> str:
+    """x -> f(x) (-> identity when hidden), squared error: dL/db1 = f(a) f'(a) at y = 0."""
+    spec = 'name = "one"\ninputs = 1\nloss = "mse"\n'
+    spec += f'[[layers]]\nunits = 1\nactivation = "{activation}"\n'
+    if hidden:
+        spec += '[[layers]]\nunits = 1\nactivation = "identity"\n'
+    return spec
+
+
+def exact_value_times_slope(activation: str, a: float) -> float:
+    """f(a) f'(a) to 40 digits, by mpmath, from f alone."""
+    with mpmath.workdps(40):
+        f = mpmath.tanh if activation == "tanh" else lambda t: 1 / (1 + mpmath.exp(-t))
+        return float(f(a) * mpmath.diff(f, a))
+
+
+@pytest.mark.parametrize("hidden", [False, True], ids=["output", "hidden"])
+@pytest.mark.parametrize(("activation", "a"), SATURATED, ids=str)
+def test_saturated_units_keep_full_relative_precision(activation, a, hidden):
+    kernels = kernels_for(one_unit(activation, hidden))
+    params = {n: np.ones(s) for n, s in kernels.PARAM_SHAPES.items()}
+    params["b1"][:] = 0.0
+    if hidden:
+        params["b2"][:] = 0.0
+    x = np.full((3, 1), a)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, grads = kernels.loss_and_grads(params, x, np.zeros((3, 1)))
+
+    expected = exact_value_times_slope(activation, a)
+    assert grads["b1"][0] == pytest.approx(expected, rel=1e-14, abs=0)

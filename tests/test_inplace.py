@@ -109,7 +109,13 @@ def test_statements_over_refuse_a_source_read_again(name):
 
 @pytest.mark.parametrize(
     ("name", "reads_a"),
-    [("relu", False), ("leaky_relu", False), ("tanh", False), ("softplus", True)],
+    [
+        ("relu", False),
+        ("leaky_relu", False),
+        ("sigmoid", True),
+        ("tanh", True),
+        ("softplus", True),
+    ],
 )
 def test_backward_form_in_z_only_where_it_is_the_same_function(name, reads_a):
     rule = rules.activation_rule(name, 0.1)
@@ -122,3 +128,15 @@ def test_backward_form_in_z_only_where_it_is_the_same_function(name, reads_a):
         in_z = form.subs({rules.z: z, rules.a: a, rules.dz: 3})
         in_a = rules.backward_form(rule).subs({rules.a: a, rules.z: z, rules.dz: 3})
         assert sp.simplify(in_z - in_a) == 0
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_kernel_derivative_is_the_derivative_of_the_activation(name):
+    rule = rules.activation_rule(name, 0.1)
+    derivative = rules.kernel_derivative(rule)
+
+    # At a and at z = f(a) alike, on both sides of 0, against SymPy's own dz/da.
+    for a in map(sp.Rational, ("-7.5", "-0.5", "0.25", "3", "12")):
+        kernel = derivative.subs({rules.z: rule.forward, rules.a: a})
+        exact = sp.diff(rule.forward, rules.a).subs(rules.a, a)
+        assert abs(sp.N(kernel - exact, 30)) < 1e-25, a

@@ -299,14 +299,14 @@ def _loss_pass(
         delta_z1_6 = W2[5, 0] * delta_a2_1
         delta_z1_7 = W2[6, 0] * delta_a2_1
         delta_z1_8 = W2[7, 0] * delta_a2_1
-        delta_a1_1 = delta_z1_1 * (1 - z1_1**2)
-        delta_a1_2 = delta_z1_2 * (1 - z1_2**2)
-        delta_a1_3 = delta_z1_3 * (1 - z1_3**2)
-        delta_a1_4 = delta_z1_4 * (1 - z1_4**2)
-        delta_a1_5 = delta_z1_5 * (1 - z1_5**2)
-        delta_a1_6 = delta_z1_6 * (1 - z1_6**2)
-        delta_a1_7 = delta_z1_7 * (1 - z1_7**2)
-        delta_a1_8 = delta_z1_8 * (1 - z1_8**2)
+        delta_a1_1 = delta_z1_1 * (1 / math.cosh(a1_1)) ** 2
+        delta_a1_2 = delta_z1_2 * (1 / math.cosh(a1_2)) ** 2
+        delta_a1_3 = delta_z1_3 * (1 / math.cosh(a1_3)) ** 2
+        delta_a1_4 = delta_z1_4 * (1 / math.cosh(a1_4)) ** 2
+        delta_a1_5 = delta_z1_5 * (1 / math.cosh(a1_5)) ** 2
+        delta_a1_6 = delta_z1_6 * (1 / math.cosh(a1_6)) ** 2
+        delta_a1_7 = delta_z1_7 * (1 / math.cosh(a1_7)) ** 2
+        delta_a1_8 = delta_z1_8 * (1 / math.cosh(a1_8)) ** 2
 
         # Equations (47)-(54), (55)-(62).
         dW1[0, 0] += delta_a1_1 * x[s, 0]

@@ -150,8 +150,13 @@ def _backward(
     # Layer 1 (sigmoid): equations (13)-(14), then (15)-(16).
     delta_z1 = delta_a2.dot(params["W2"].T)
     del delta_a2
-    dz_da1 = 1 - z1
-    dz_da1 *= z1
+    with np.errstate(over="ignore"):
+        # In place, step by step: dz_da1 = (1 / 4) * (1 / np.cosh((1 / 2) * a1))**2
+        dz_da1 = (1 / 2) * a1
+        np.cosh(dz_da1, out=dz_da1)
+        np.reciprocal(dz_da1, out=dz_da1)
+        np.square(dz_da1, out=dz_da1)
+        dz_da1 *= 1 / 4
     delta_a1 = delta_z1
     delta_a1 *= dz_da1
     del delta_z1, dz_da1

@@ -245,8 +245,8 @@ def _loss_pass(
         # Layer 1 (sigmoid): equations (13)-(14), then (15)-(16).
         delta_z1_1 = W2[0, 0] * delta_a2_1
         delta_z1_2 = W2[1, 0] * delta_a2_1
-        delta_a1_1 = delta_z1_1 * z1_1 * (1 - z1_1)
-        delta_a1_2 = delta_z1_2 * z1_2 * (1 - z1_2)
+        delta_a1_1 = (1 / 4) * delta_z1_1 * (1 / math.cosh((1 / 2) * a1_1)) ** 2
+        delta_a1_2 = (1 / 4) * delta_z1_2 * (1 / math.cosh((1 / 2) * a1_2)) ** 2
 
         # Equations (17)-(20), (21)-(22).
         dW1[0, 0] += delta_a1_1 * x[s, 0]
