@@ -147,6 +147,22 @@ def test_a_display_without_an_equals_sign_is_a_warning():
     ]
 
 
+def test_an_equals_sign_inside_an_unclosed_bracket_is_named_as_such():
+    document = read_document("$$\\left( \\frac{dL}{dz} = 1$$\n")
+    assert document.chains == []
+    assert document.warnings == [
+        (1, "the display has brackets that do not balance, so nothing in it is checked")
+    ]
+
+
+def test_commented_out_displays_in_latex_are_not_read():
+    text = "% \\begin{equation} a = 5 \\end{equation}\n\\[ b = c \\] % $$d = e$$\n"
+    assert [len(read_document(text).chains), read_document(text).displays] == [3, 3]
+    document = read_document(text, latex=True)
+    assert [side.text for side in document.chains[0].sides] == ["b", "c"]
+    assert document.displays == 1 and document.chains[0].link_lines == [2]
+
+
 def test_one_display_over_the_link_budget_keeps_its_first_links():
     document = read_document("$$" + " = ".join(["a"] * 701) + "$$\n$$b = c$$\n")
     assert [len(chain.link_lines) for chain in document.chains] == [600]

@@ -75,6 +75,19 @@ def test_one_link_is_one_link_in_the_summary(tmp_path):
     assert text.rstrip().endswith("Summary: 1 link: 1 verified; 0 warnings.")
 
 
+@pytest.mark.parametrize(("suffix", "read"), [(".tex", 1), (".md", 2)])
+def test_a_commented_out_display_counts_only_in_markdown(tmp_path, suffix, read):
+    path = tmp_path / f"notes{suffix}"
+    path.write_text(
+        "% \\begin{equation} \\frac{dL}{dz_1^{(2)}} = 5 \\end{equation}\n"
+        "\\[ x_1 = x_1 \\]\n",
+        encoding="utf-8",
+    )
+    text, code = audit_file(str(path))
+    assert code == (0 if suffix == ".tex" else 1)
+    assert f"Summary: {read} link" in text
+
+
 def test_minus_zero_prints_as_zero():
     example = {
         "inputs": {"x_{1}": 1.0},

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 MAX_FILE_BYTES = 2_000_000
 TIME_BUDGET_SECONDS = 60.0  # past this, the remaining equations are listed, not judged
 FORMATS = ("text", "json")
+LATEX_SUFFIXES = (".tex", ".ltx", ".latex")
 
 
 def audit_file(
@@ -37,7 +38,8 @@ def audit_file(
     text = read_text(Path(path))
     spec = load_spec(spec_path)
     source = "standard input" if path == "-" else str(path)
-    audit = audit_text(text, spec, source=source)
+    latex = Path(path).suffix.lower() in LATEX_SUFFIXES or "\\documentclass" in text
+    audit = audit_text(text, spec, source=source, latex=latex)
     if not audit.displays:
         raise BadInputError(
             f"no display math found in {source}; the audit reads $$...$$, \\[...\\] "
@@ -94,12 +96,15 @@ def read_bytes(path: Path) -> bytes:
     return raw
 
 
-def audit_text(text: str, spec: Spec | None = None, source: str = "<text>") -> Audit:
-    """Audit a document's text against a spec (the seed network when None)."""
+def audit_text(
+    text: str, spec: Spec | None = None, source: str = "<text>", latex: bool = False
+) -> Audit:
+    """Audit a document's text against a spec (the seed network when None); ``latex``
+    for LaTeX source, whose % comments are not read."""
     started = time.perf_counter()
     spec = spec if spec is not None else load_spec(None)
     judge = Judge(Notation(spec))
-    document = read_document(text)
+    document = read_document(text, latex)
     audit = Audit(source, spec, displays=document.displays)
     for chain in document.chains:
         if time.perf_counter() - started > TIME_BUDGET_SECONDS:

@@ -73,8 +73,12 @@ class Piece:
     end: int
 
 
-def read_document(text: str) -> Document:
-    """Every chain of every display in the text, in order, within the link budget."""
+def read_document(text: str, latex: bool = False) -> Document:
+    """Every chain of every display in the text, in order, within the link budget. In
+    LaTeX source, % comments are blanked first, so a commented-out display is not read;
+    in Markdown, % is text outside math."""
+    if latex:
+        text = COMMENT.sub(lambda match: " " * len(match.group(0)), text)
     lines = LineIndex(text)
     document = Document()
     links = 0
@@ -82,10 +86,13 @@ def read_document(text: str) -> Document:
         document.displays += 1
         chains = split_display(text, start, end, lines)
         if not chains:
+            # An '=' inside a bracket that never closes is not a top-level one.
+            _, balanced = scan(blank_out(text[start:end]))
+            reason = "has no '='" if balanced else "has brackets that do not balance"
             document.warnings.append(
                 (
                     lines.line(start),
-                    "the display has no '=', so nothing in it is checked",
+                    f"the display {reason}, so nothing in it is checked",
                 )
             )
         total = sum(len(chain.link_lines) for chain in chains)
