@@ -26,28 +26,31 @@ def make_loss_and_grads(
     def loss_and_grads(params, x, y):
         weights = [params[name] for name in weight_names]
         biases = [params[name] for name in bias_names]
-        activities = _hidden_forward(weights, biases, activations, x)
+        activities, tanh_inputs = _hidden_forward(weights, biases, activations, x)
         logits = activities[-1] @ weights[-1]
         logits += biases[-1]
         loss, delta = _softmax_cross_entropy(logits, y)
-        grads = _backward(weights, activations, activities, delta)
+        grads = _backward(weights, activations, activities, tanh_inputs, delta)
         return loss, grads
 
     return loss_and_grads
 
 
-def _hidden_forward(weights, biases, activations, x) -> list[np.ndarray]:
-    """[x, z^(1), ..., z^(L-1)], each activation computed in place over a^(l)."""
-    activities = [x]
-    for weight, bias, activation in zip(weights, biases, activations, strict=False):
+def _hidden_forward(weights, biases, activations, x):
+    """[x, z^(1), ..., z^(L-1)], ReLU computed in place over a^(l); and {l: a^(l)} for
+    the tanh layers, whose derivative is taken from a."""
+    activities, tanh_inputs = [x], {}
+    for l, (weight, bias, activation) in enumerate(
+        zip(weights, biases, activations, strict=False), start=1
+    ):
         a = activities[-1] @ weight
         a += bias
         if activation == "relu":
-            np.maximum(a, 0, out=a)
+            activities.append(np.maximum(a, 0, out=a))
         else:
-            np.tanh(a, out=a)
-        activities.append(a)
-    return activities
+            activities.append(np.tanh(a))
+            tanh_inputs[l] = a
+    return activities, tanh_inputs
 
 
 def _softmax_cross_entropy(a: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -65,7 +68,9 @@ def _softmax_cross_entropy(a: np.ndarray, y: np.ndarray) -> tuple[float, np.ndar
     return float(loss), probabilities
 
 
-def _backward(weights, activations, activities, delta) -> dict[str, np.ndarray]:
+def _backward(
+    weights, activations, activities, tanh_inputs, delta
+) -> dict[str, np.ndarray]:
     grads = {}
     for l in range(len(weights), 0, -1):
         grads[f"W{l}"] = weight_gradient(activities[l - 1], delta)
@@ -77,9 +82,12 @@ def _backward(weights, activations, activities, delta) -> dict[str, np.ndarray]:
         if activations[l - 2] == "relu":
             delta *= z > 0
         else:
-            # tanh' = 1 - z^2, formed in one scratch array.
-            derivative = np.square(z)
-            np.subtract(1, derivative, out=derivative)
+            # tanh' = 1 / cosh^2 a, exact to a few ulps even where tanh saturates (1 - z^2
+            # from the rounded z is not). cosh = inf only where the derivative is 0.
+            with np.errstate(over="ignore"):
+                derivative = np.cosh(tanh_inputs[l - 1])
+            np.reciprocal(derivative, out=derivative)
+            delta *= derivative
             delta *= derivative
     return grads
 

@@ -86,3 +86,21 @@ def time_preallocated_outputs(settings) -> dict[str, dict[str, float]]:
             steps, settings.rounds, settings.block_seconds, settings.clock
         )
     return timings
+
+
+def time_tanh_derivatives(settings) -> dict[str, dict[str, float]]:
+    """tanh's derivative for a (batch, 64) layer: 1 - z^2 from the rounded z, against
+    sech^2 a from a, which keeps full precision where tanh saturates."""
+    rng = np.random.default_rng(4)
+    timings = {}
+    for batch in (32, 1024, 8192):
+        a = rng.standard_normal((batch, 64))
+        z = np.tanh(a)
+        steps = {
+            "1 - z**2": lambda z=z: np.subtract(1, np.square(z)),
+            "1 / np.cosh(a)**2": lambda a=a: np.square(np.reciprocal(np.cosh(a))),
+        }
+        timings[f"{batch}"], _ = time_interleaved(
+            steps, settings.rounds, settings.block_seconds, settings.clock
+        )
+    return timings

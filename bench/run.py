@@ -88,6 +88,7 @@ class Results:
     outer_products: dict[str, dict[str, float]] = field(default_factory=dict)
     narrow_reductions: dict[str, dict[str, float]] = field(default_factory=dict)
     preallocated_outputs: dict[str, dict[str, float]] = field(default_factory=dict)
+    tanh_derivatives: dict[str, dict[str, float]] = field(default_factory=dict)
     derive_costs: list = field(default_factory=list)
     elapsed_seconds: float = 0.0
 
@@ -136,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         results.outer_products = micro.time_outer_products(settings)
         results.narrow_reductions = micro.time_narrow_reductions(settings)
         results.preallocated_outputs = micro.time_preallocated_outputs(settings)
+        results.tanh_derivatives = micro.time_tanh_derivatives(settings)
     results.derive_costs = measure_derive_all(settings.derive_runs)
     results.elapsed_seconds = time.perf_counter() - started
     results.load_after = os.getloadavg()
