@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -29,27 +30,35 @@ def write_files(files: dict[Path, str]) -> None:
                 )
         for path, text in files.items():
             staged.append((stage(path, text), path))
-    except OSError as error:
+    except BaseException as error:  # an interrupt too: no temporary file is left behind
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
+        if not isinstance(error, OSError):
+            raise
         reason = error.strerror or str(error)
         raise BadInputError(
             f"{error.filename or 'output'}: cannot write ({reason}); nothing was changed"
         ) from None
-    for temporary, path in staged:
-        os.replace(temporary, path)
-        logger.info("wrote %s", path)
+    try:
+        for temporary, path in staged:
+            os.replace(temporary, path)
+            logger.info("wrote %s", path)
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)  # only those an interrupt left unrenamed
 
 
 def stage(path: Path, text: str) -> Path:
+    """The text in a temporary file beside path, with path's permissions if it exists."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
     descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     temporary = Path(name)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-        os.chmod(temporary, 0o644)
-    except OSError:
+        os.chmod(temporary, mode)
+    except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     return temporary

@@ -128,6 +128,32 @@ def test_failure_part_way_leaves_previous_files_exactly(tmp_path, monkeypatch):
     ]
 
 
+def test_an_interrupt_while_staging_leaves_no_temporary_file(tmp_path, monkeypatch):
+    first, second = tmp_path / "derivation.tex", tmp_path / "kernels.py"
+    first.write_text("old tex")
+    real_stage = output.stage
+
+    def interrupted_stage(path, text):
+        if path == second:
+            raise KeyboardInterrupt
+        return real_stage(path, text)
+
+    monkeypatch.setattr(output, "stage", interrupted_stage)
+    with pytest.raises(KeyboardInterrupt):
+        output.write_files({first: "new tex", second: "new kernels"})
+    assert first.read_text() == "old tex"
+    assert [p.name for p in tmp_path.iterdir()] == ["derivation.tex"]
+
+
+def test_a_replaced_file_keeps_its_permissions(tmp_path):
+    kept, new = tmp_path / "kernels.py", tmp_path / "derivation.tex"
+    kept.write_text("old")
+    kept.chmod(0o600)
+    output.write_files({kept: "new", new: "new"})
+    assert kept.read_text() == "new" and kept.stat().st_mode & 0o777 == 0o600
+    assert new.stat().st_mode & 0o777 == 0o644
+
+
 def test_hostile_spec_path_does_not_reach_generated_code(tmp_path):
     folder = tmp_path / 'x"""\nimport os\n\\input{evil}'
     folder.mkdir()
