@@ -407,3 +407,39 @@ def test_backward_checks_params_and_cache(seed_kernels, change):
         cache = tuple(reversed(cache))
     with pytest.raises(ValueError, match=r"^(params\['W2'\]|cache) must be"):
         seed_kernels.backward(params, cache, y)
+
+
+WIDE = (
+    'name = "wide"\ninputs = 128\nloss = "cross_entropy"\n'
+    '[[layers]]\nunits = 128\nactivation = "relu"\n'
+    '[[layers]]\nunits = 3\nactivation = "softmax"\n'
+)
+
+
+@pytest.mark.parametrize("batch", [1, 5])
+def test_a_wide_layer_has_numeric_gradients_at_one_and_more_samples(batch):
+    # 128 x 128 weights: large enough for the weight gradient's matmul path over one
+    # sample. Central differences along random directions check every entry at once.
+    kernels = kernels_for(WIDE)
+    rng = np.random.default_rng(batch)
+    params = kernels.init_params(rng)
+    params["b1"] = rng.normal(size=128)
+    x = rng.normal(size=(batch, 128))
+    y = rng.dirichlet(np.ones(3), size=batch)
+
+    _, grads = kernels.loss_and_grads(params, x, y)
+
+    step = 1e-6
+    for _ in range(4):
+        direction = {n: rng.normal(size=v.shape) for n, v in params.items()}
+        shifted = [
+            kernels.loss(
+                params={n: v + sign * step * direction[n] for n, v in params.items()},
+                x=x,
+                y=y,
+            )
+            for sign in (1, -1)
+        ]
+        numeric = (shifted[0] - shifted[1]) / (2 * step)
+        analytic = sum(np.vdot(grads[n], direction[n]) for n in params)
+        assert analytic == pytest.approx(numeric, rel=1e-6)

@@ -161,7 +161,10 @@ def _backward(
     delta_a2 *= z2 > 0
     del delta_z2
     # Equations (44)-(52), (53)-(55).
-    dW2 = z1.T.dot(delta_a2)
+    if x.shape[0] > 1:
+        dW2 = z1.T @ delta_a2
+    else:  # an outer product, which @ would leave to a slow generic loop
+        dW2 = z1.T.dot(delta_a2)
     db2 = ones.dot(delta_a2)
 
     # Layer 1 (relu): equations (56)-(58), then (59)-(61).
@@ -171,7 +174,10 @@ def _backward(
     delta_a1 *= z1 > 0
     del delta_z1
     # Equations (62)-(70), (71)-(73).
-    dW1 = x.T.dot(delta_a1)
+    if x.shape[0] > 1:
+        dW1 = x.T @ delta_a1
+    else:  # an outer product, which @ would leave to a slow generic loop
+        dW1 = x.T.dot(delta_a1)
     db1 = ones.dot(delta_a1)
     return {
         "W1": dW1,
