@@ -20,11 +20,11 @@ from derive.spec import Spec
 COMMENT_WIDTH = 76
 # Softmax rows up to this wide take their maximum column by column.
 UNROLLED_MAX_WIDTH = 4
-# Layers with this many weights take their weight gradient z^T delta with @ (matmul) for
-# batches over 1: measured with OpenBLAS, 10-13 % faster than ndarray.dot for 784 x 256
-# and 256 x 256 at batch 32, equal at 1024. For small layers @ costs more per call, and
-# for one sample (an outer product) it is 3x slower.
-MATMUL_GRADIENT_MIN_WEIGHTS = 16384
+# Layers with this many weights take their products with @ (matmul), not ndarray.dot:
+# measured with OpenBLAS on 784-256-256-10, the weight gradients 10-13 % faster at batch
+# 32 and the whole pass 2 % at 8192. For small layers @ costs more per call, and for one
+# sample the weight gradient (an outer product) is 3x slower with it.
+MATMUL_MIN_WEIGHTS = 16384
 
 
 def kernels_source(derivation: Derivation, command: str) -> str:
@@ -90,8 +90,7 @@ def layer_context(spec: Spec, l: int, numbers: dict[str, str]) -> dict:
         "activation": layer.activation,
         "previous": previous,
         "fan_in": spec.layer_sizes[l - 1],
-        "matmul_gradient": spec.layer_sizes[l - 1] * spec.layer_sizes[l]
-        >= MATMUL_GRADIENT_MIN_WEIGHTS,
+        "matmul": spec.layer_sizes[l - 1] * spec.layer_sizes[l] >= MATMUL_MIN_WEIGHTS,
         "init_gain": 2 if layer.activation in ("relu", "leaky_relu") else 1,
         "forward_numbers": f"{numbers[f'def-a-{l}']}, {numbers[f'def-z-{l}']}",
         "delta_z_numbers": numbers[f"dz-{l}"],

@@ -410,21 +410,22 @@ def test_backward_checks_params_and_cache(seed_kernels, change):
 
 
 WIDE = (
-    'name = "wide"\ninputs = 128\nloss = "cross_entropy"\n'
+    'name = "wide"\ninputs = 4\nloss = "cross_entropy"\n'
     '[[layers]]\nunits = 128\nactivation = "relu"\n'
+    '[[layers]]\nunits = 128\nactivation = "tanh"\n'
     '[[layers]]\nunits = 3\nactivation = "softmax"\n'
 )
 
 
 @pytest.mark.parametrize("batch", [1, 5])
 def test_a_wide_layer_has_numeric_gradients_at_one_and_more_samples(batch):
-    # 128 x 128 weights: large enough for the weight gradient's matmul path over one
-    # sample. Central differences along random directions check every entry at once.
+    # A 128 x 128 layer: large enough for the products by @ (the weight gradient's only
+    # over one sample). Central differences along random directions check every entry.
     kernels = kernels_for(WIDE)
     rng = np.random.default_rng(batch)
     params = kernels.init_params(rng)
     params["b1"] = rng.normal(size=128)
-    x = rng.normal(size=(batch, 128))
+    x = rng.normal(size=(batch, 4))
     y = rng.dirichlet(np.ones(3), size=batch)
 
     _, grads = kernels.loss_and_grads(params, x, y)

@@ -63,12 +63,12 @@ def forward(
     x = _check_x(x, dtype)
 
     # Layer 1 (relu), equations (1)-(3), (4)-(6).
-    a1 = x.dot(params["W1"])
+    a1 = x @ params["W1"]
     a1 += params["b1"]
     z1 = np.maximum(a1, 0, out=a1)
 
     # Layer 2 (relu), equations (7)-(9), (10)-(12).
-    a2 = z1.dot(params["W2"])
+    a2 = z1 @ params["W2"]
     a2 += params["b2"]
     z2 = np.maximum(a2, 0, out=a2)
 
@@ -168,7 +168,7 @@ def _backward(
     db2 = ones.dot(delta_a2)
 
     # Layer 1 (relu): equations (56)-(58), then (59)-(61).
-    delta_z1 = delta_a2.dot(params["W2"].T)
+    delta_z1 = delta_a2 @ params["W2"].T
     del delta_a2
     delta_a1 = delta_z1
     delta_a1 *= z1 > 0
