@@ -43,6 +43,16 @@ SPLITS = [
         [["a", "b"], ["c", "d"]],
     ),
     ("comment", "\\begin{equation} a = b % = c\n\\end{equation}", [["a", "b"]]),
+    (
+        "comment-after-a-row-end",
+        "\\begin{align} a &= b \\\\% = c\n d &= e \\end{align}",
+        [["a", "b"], ["d", "e"]],
+    ),
+    (
+        "escaped-percent-after-a-row-end",
+        r"$$a &= b \\\% = c$$",
+        [["a", "b"], [r"\%", "c"]],
+    ),
     ("label", r"\begin{equation} a = b \label{eq:one} \end{equation}", [["a", "b"]]),
     ("row-spacing", r"$$a &= b \\[4pt] c &= d$$", [["a", "b"], ["c", "d"]]),
     (

@@ -29,7 +29,8 @@ WRAPPERS = re.compile(
 )
 TRAILING_PUNCTUATION = re.compile(r"\s*(?<!\\)[,;.]\s*$")
 CONDITION = re.compile(r"\\text\{\s*(?:when|if)\s*\}")
-COMMENT = re.compile(r"(?<!\\)%[^\n]*")
+# A % after an even number of backslashes opens a comment: '\\%' is a row end and one.
+COMMENT = re.compile(r"(?<!\\)(?P<rows>(?:\\\\)*)(?P<comment>%[^\n]*)")
 PIECES = re.compile(
     r"(?P<row>\\\\(?:\s*\[[^\]\n]*\])?)"
     r"|(?P<hard>\\(?:implies|Rightarrow|Longrightarrow|iff|Leftrightarrow)(?![A-Za-z]))"
@@ -78,7 +79,7 @@ def read_document(text: str, latex: bool = False) -> Document:
     LaTeX source, % comments are blanked first, so a commented-out display is not read;
     in Markdown, % is text outside math."""
     if latex:
-        text = COMMENT.sub(lambda match: " " * len(match.group(0)), text)
+        text = blank_comments(text)
     lines = LineIndex(text)
     document = Document()
     links = 0
@@ -189,9 +190,15 @@ def split_display(text: str, start: int, end: int, lines: LineIndex) -> list[Cha
 
 def blank_out(content: str) -> str:
     """The content with comments and alignment wrappers replaced by spaces."""
-    for pattern in (COMMENT, WRAPPERS):
-        content = pattern.sub(lambda match: " " * len(match.group(0)), content)
-    return content
+    content = blank_comments(content)
+    return WRAPPERS.sub(lambda match: " " * len(match.group(0)), content)
+
+
+def blank_comments(text: str) -> str:
+    """The text with each % comment replaced by spaces, up to the end of its line."""
+    return COMMENT.sub(
+        lambda match: match.group("rows") + " " * len(match.group("comment")), text
+    )
 
 
 def scan(content: str) -> tuple[list[Piece], bool]:
