@@ -2,14 +2,19 @@
 
 Each file goes to a temporary file beside its target first; only when all are written are
 they renamed into place, so a failure leaves what was on disk before exactly as it was.
+Ctrl-C while writing takes effect once the files are in place.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import stat
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from derive.errors import BadInputError
@@ -19,6 +24,35 @@ logger = logging.getLogger(__name__)
 
 def write_files(files: dict[Path, str]) -> None:
     """Write ``{path: text}`` all together; raise BadInputError, touching nothing, on failure."""
+    with interrupts_held():
+        write_all(files)
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Ctrl-C (SIGINT) held off until the block ends, then raised as KeyboardInterrupt."""
+    # An interrupt between creating a temporary file and recording it would leave it
+    # behind, and one between two renames would leave half a run in place.
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield  # SIGINT ignored or handled elsewhere: left as it is
+        return
+    received: list[int] = []
+    previous = signal.signal(
+        signal.SIGINT, lambda number, frame: received.append(number)
+    )
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
+def write_all(files: dict[Path, str]) -> None:
+    """Stage every file beside its target, then rename each into place."""
     staged: list[tuple[Path, Path]] = []
     try:
         # is_dir raises, rather than answering False, for a name too long for the system.

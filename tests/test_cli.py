@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -143,6 +145,29 @@ def test_an_interrupt_while_staging_leaves_no_temporary_file(tmp_path, monkeypat
         output.write_files({first: "new tex", second: "new kernels"})
     assert first.read_text() == "old tex"
     assert [p.name for p in tmp_path.iterdir()] == ["derivation.tex"]
+
+
+def test_ctrl_c_while_writing_lands_every_file_and_leaves_no_temporary_file(
+    tmp_path, monkeypatch
+):
+    first, second = tmp_path / "derivation.tex", tmp_path / "kernels.py"
+    first.write_text("old tex")
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp_then_ctrl_c(*arguments, **options):
+        created = real_mkstemp(*arguments, **options)
+        os.kill(os.getpid(), signal.SIGINT)  # as if Ctrl-C came just after the create
+        return created
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        output.write_files({first: "new tex", second: "new kernels"})
+    assert first.read_text() == "new tex" and second.read_text() == "new kernels"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "derivation.tex",
+        "kernels.py",
+    ]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_a_replaced_file_keeps_its_permissions(tmp_path):
