@@ -2,6 +2,6 @@
 
 import sys
 
-from derive.cli import main
+from derive.entry import main
 
 sys.exit(main())

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from derive import output
+from derive import entry, output
 from derive.cli import main
 from derive.errors import BadInputError
 
@@ -340,3 +340,16 @@ def test_usage_errors_are_one_line_with_exit_2(arguments):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("derive")
     assert "error:" in result.stderr and "--help" in result.stderr
+
+
+def test_an_interrupt_while_starting_up_is_one_line(monkeypatch, capsys):
+    class Interrupting:
+        def find_spec(self, name, path=None, target=None):
+            if name == "derive.cli":
+                raise KeyboardInterrupt  # as a Ctrl-C while SymPy is imported
+
+    monkeypatch.delitem(sys.modules, "derive.cli")
+    monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
+
+    assert entry.main() == 130
+    assert capsys.readouterr().err == "derive: interrupted\n"
