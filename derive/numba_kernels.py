@@ -7,6 +7,8 @@ activations, their derivatives and the loss the stable forms of ``rules``.
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 from sympy.printing.pycode import PythonCodePrinter
@@ -66,6 +68,16 @@ def numba_kernels_source(derivation: Derivation, command: str) -> str:
     numbers = equation_numbers(derivation)
     names = kernel_names(network)
     equations = {equation.label: equation for equation in derivation.equations}
+    output_units = [f"z{network.depth}_{k}" for k in network.units(network.depth)]
+    layers = [
+        forward_paragraph(network, l, equations, numbers, names)
+        for l in range(1, network.depth + 1)
+    ]
+    loss = loss_paragraph(network, numbers, names)
+    backward = [
+        backward_paragraph(network, l, equations, numbers, names)
+        for l in range(network.depth, 0, -1)
+    ]
     context = {
         "spec": derivation.spec,
         "command": command,
@@ -74,18 +86,29 @@ def numba_kernels_source(derivation: Derivation, command: str) -> str:
             layer_context(derivation.spec, l, numbers)
             for l in range(1, network.depth + 1)
         ],
-        "layers": [
-            forward_paragraph(network, l, equations, numbers, names)
-            for l in range(1, network.depth + 1)
-        ],
-        "output_units": [f"z{network.depth}_{k}" for k in network.units(network.depth)],
-        "loss": loss_paragraph(network, numbers, names),
-        "backward": [
-            backward_paragraph(network, l, equations, numbers, names)
-            for l in range(network.depth, 0, -1)
-        ],
+        "layers": layers,
+        "fused_layers": fused_layers(
+            layers,
+            output_units,
+            [loss, *(group for groups in backward for group in groups)],
+        ),
+        "output_units": output_units,
+        "loss": loss,
+        "backward": backward,
     }
     return format_python(render.render("kernels_numba.py.j2", context))
+
+
+def fused_layers(
+    layers: list[dict], outputs: list[str], later: list[dict]
+) -> list[dict]:
+    """The forward paragraphs as the fused pass runs them: an output z that neither the
+    loss nor the backward pass reads (a sigmoid's, both taking it from a) is left out."""
+    read = " ".join(value for group in later for _, _, value in group["statements"])
+    unread = {name for name in outputs if not re.search(rf"\b{name}\b", read)}
+    last = layers[-1]
+    kept = [statement for statement in last["statements"] if statement[0] not in unread]
+    return [*layers[:-1], {**last, "statements": kept}]
 
 
 def check_supported(derivation: Derivation) -> None:

@@ -143,8 +143,26 @@ def output_delta(rule: ActivationRule, loss: LossRule) -> sp.Expr:
     denominators = sp.denom(cancelled), sp.denom(sp.cancel(gradient))
     cancels = sp.degree(denominators[0], z) < sp.degree(denominators[1], z)
     if rule.stable_derivative is None or cancels:
-        return cancelled
-    return sp.factor(gradient) * rule.stable_derivative
+        delta = cancelled
+    else:
+        delta = sp.factor(gradient) * rule.stable_derivative
+    return delta.subs(saturated_residuals(rule))
+
+
+def saturated_residuals(rule: ActivationRule) -> dict[sp.Expr, sp.Expr]:
+    """z - y and z - 1 written through 1 - z (and 1 + z) taken from a, for outputs that
+    saturate: from the rounded z, z - y keeps few digits next to a target of 0, 1 or -1."""
+    if rule.name == "sigmoid":
+        one_minus_z = SIGMOID_STABLE.subs(a, -a)
+        return {z - y: (1 - y) * z - y * one_minus_z, z - 1: -one_minus_z}
+    if rule.name == "tanh":
+        # (1 + z)/2 = sigmoid(2a) and (1 - z)/2 = sigmoid(-2a).
+        half_up, half_down = (
+            SIGMOID_STABLE.subs(a, 2 * a),
+            SIGMOID_STABLE.subs(a, -2 * a),
+        )
+        return {z - y: (1 - y) * half_up - (1 + y) * half_down, z - 1: -2 * half_down}
+    return {}
 
 
 def stable_loss_term(activation: str, loss: LossRule) -> sp.Expr:

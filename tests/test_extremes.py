@@ -109,3 +109,51 @@ def test_saturated_units_keep_full_relative_precision(activation, a, hidden):
 
     expected = exact_value_times_slope(activation, a)
     assert grads["b1"][0] == pytest.approx(expected, rel=1e-14, abs=0)
+
+
+# Saturated outputs next to their target, where z - y from the rounded z keeps few digits.
+SATURATED_OUTPUTS = [
+    ("sigmoid", "binary_cross_entropy", 40.0, 1.0),
+    ("sigmoid", "binary_cross_entropy", -40.0, 0.0),
+    ("sigmoid", "cross_entropy", 40.0, 1.0),
+    ("sigmoid", "mse", 25.0, 1.0),
+    ("tanh", "mse", 16.0, 1.0),
+    ("tanh", "mse", -17.5, -1.0),
+]
+
+
+def exact_output_slope(activation: str, loss: str, a: float, y: float) -> float:
+    """dL/da of one sample's loss to 40 digits, by mpmath, from f and L alone."""
+    with mpmath.workdps(40):
+        if activation == "tanh":
+            f = mpmath.tanh
+        else:
+            f = lambda t: 1 / (1 + mpmath.exp(-t))  # noqa: E731
+        losses = {
+            "mse": lambda z: (z - y) ** 2 / 2,
+            "cross_entropy": lambda z: -y * mpmath.log(z),
+            "binary_cross_entropy": lambda z: (
+                -(y * mpmath.log(z) + (1 - y) * mpmath.log(1 - z))
+            ),
+        }
+        return float(mpmath.diff(lambda t: losses[loss](f(t)), a))
+
+
+@pytest.mark.parametrize(("activation", "loss", "a", "y"), SATURATED_OUTPUTS, ids=str)
+def test_saturated_outputs_next_to_their_target_keep_full_precision(
+    activation, loss, a, y
+):
+    kernels = kernels_for(
+        f'name = "one"\ninputs = 1\nloss = "{loss}"\n'
+        f'[[layers]]\nunits = 1\nactivation = "{activation}"\n'
+    )
+    params = {"W1": np.ones((1, 1)), "b1": np.zeros(1)}
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, grads = kernels.loss_and_grads(
+            params, np.full((3, 1), a), np.full((3, 1), y)
+        )
+
+    expected = exact_output_slope(activation, loss, a, y)
+    assert grads["b1"][0] == pytest.approx(expected, rel=1e-13, abs=0)

@@ -149,17 +149,18 @@ def test_every_output_and_loss_agrees_with_numpy_kernels(output, loss):
     assert relative_error(expected_grads, grads) <= 1e-12
 
 
+@pytest.mark.parametrize("target", [0.0, 1.0])
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
-def test_saturated_units_agree_with_numpy_kernels(activation):
-    # Far into saturation the derivative is a few ulps of z, and NumPy's tanh and math's
-    # round some z differently: both kernels take the derivative from a instead.
+def test_saturated_units_agree_with_numpy_kernels(activation, target):
+    # Far into saturation the derivative, and z - 1, are a few ulps of z, and NumPy's
+    # tanh and math's round some z differently: both kernels take them from a instead.
     fused, reference = both_kernels(
         f'name = "saturated"\ninputs = 1\nloss = "mse"\n'
         f'[[layers]]\nunits = 1\nactivation = "{activation}"\n'
     )
     params = {"W1": np.ones((1, 1)), "b1": np.zeros(1)}
     for a in np.linspace(4.0, 36.0, 81):
-        x, y = np.array([[a]]), np.zeros((1, 1))
+        x, y = np.array([[a]]), np.full((1, 1), target)
 
         _, grads = fused.loss_and_grads(params, x, y)
         _, expected = reference.loss_and_grads(params, x, y)

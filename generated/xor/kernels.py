@@ -141,7 +141,11 @@ def _backward(
     ones = _ones((x.shape[0],), x.dtype)
 
     # Layer 2 (sigmoid): equations (8) and (9) at once.
-    delta_a2 = -y + z2
+    # In place, step by step: delta_a2 = -y * np.exp(-np.maximum(a2, 0)) / (1 +
+    #   np.exp(-abs(a2))) + z2 * (1 - y)
+    delta_a2 = 1 - y
+    delta_a2 *= z2
+    delta_a2 -= y * np.exp(-np.maximum(a2, 0)) / (1 + np.exp(-abs(a2)))
     delta_a2 *= 1.0 / x.shape[0]
     # Equations (10)-(11), (12).
     dW2 = z1.T.dot(delta_a2)

@@ -235,7 +235,10 @@ def _loss_pass(
         loss_sum += -log_one_minus_z2_1 * (1 - y[s, 0]) - log_z2_1 * y[s, 0]
 
         # Layer 2 (sigmoid): equations (8) and (9) at once.
-        delta_a2_1 = scale * (-y[s, 0] + z2_1)
+        delta_a2_1 = scale * (
+            -y[s, 0] * math.exp(-max(a2_1, 0)) / (1 + math.exp(-abs(a2_1)))
+            + z2_1 * (1 - y[s, 0])
+        )
 
         # Equations (10)-(11), (12).
         dW2[0, 0] += delta_a2_1 * z1_1
