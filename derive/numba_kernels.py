@@ -217,7 +217,11 @@ def loss_paragraph(network: Network, numbers: dict[str, str], names) -> dict:
 
     per_sample = []
     for k in units:
-        values = {rules.z: network.z(l, k), rules.y: network.y(k)}
+        values = {
+            rules.a: network.a(l, k),
+            rules.z: network.z(l, k),
+            rules.y: network.y(k),
+        }
         if term.has(rules.log_z):
             values[rules.log_z] = sp.Symbol(f"log_z{l}_{k}")
             statements.append(assign(values[rules.log_z], logs[k], names))

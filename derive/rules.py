@@ -150,25 +150,28 @@ def output_delta(rule: ActivationRule, loss: LossRule) -> sp.Expr:
 
 
 def saturated_residuals(rule: ActivationRule) -> dict[sp.Expr, sp.Expr]:
-    """z - y and z - 1 written through 1 - z (and 1 + z) taken from a, for outputs that
-    saturate: from the rounded z, z - y keeps few digits next to a target of 0, 1 or -1."""
+    """z - y and z - 1 written through 1 - z (or 1 + z) taken from a, for outputs that
+    saturate: from the rounded z, z - y keeps few digits next to a target of 0, 1 or -1.
+    Each form is z itself at y = 0, so it is exact relative to z there too."""
     if rule.name == "sigmoid":
         one_minus_z = SIGMOID_STABLE.subs(a, -a)
         return {z - y: (1 - y) * z - y * one_minus_z, z - 1: -one_minus_z}
     if rule.name == "tanh":
-        # (1 + z)/2 = sigmoid(2a) and (1 - z)/2 = sigmoid(-2a).
-        half_up, half_down = (
-            SIGMOID_STABLE.subs(a, 2 * a),
-            SIGMOID_STABLE.subs(a, -2 * a),
-        )
-        return {z - y: (1 - y) * half_up - (1 + y) * half_down, z - 1: -2 * half_down}
+        # z - y = z (1 - |y|) - y (1 - sign(y) z), and 1 -+ z = 2 sigmoid(-+2a).
+        towards_y = 2 * SIGMOID_STABLE.subs(a, -2 * sp.sign(y) * a)
+        one_minus_z = 2 * SIGMOID_STABLE.subs(a, -2 * a)
+        return {z - y: z * (1 - sp.Abs(y)) - y * towards_y, z - 1: -one_minus_z}
     return {}
 
 
 def stable_loss_term(activation: str, loss: LossRule) -> sp.Expr:
-    """The loss term with ln z written through ``log_z`` where that avoids ln 0."""
+    """The loss term with ln z written through ``log_z`` where that avoids ln 0, and a
+    saturating output's z - y in its precise form."""
+    term = loss.term
+    if activation in ("sigmoid", "tanh"):  # squared error's (z - y)^2
+        term = term.subs(z - y, saturated_residuals(ELEMENTWISE[activation])[z - y])
     if activation == "sigmoid":
-        return loss.term.subs({sp.log(z): log_z, sp.log(1 - z): log_one_minus_z})
+        return term.subs({sp.log(z): log_z, sp.log(1 - z): log_one_minus_z})
     if activation == "softmax":
-        return loss.term.subs(sp.log(z), log_z)
-    return loss.term
+        return term.subs(sp.log(z), log_z)
+    return term

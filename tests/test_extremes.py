@@ -119,11 +119,16 @@ SATURATED_OUTPUTS = [
     ("sigmoid", "mse", 25.0, 1.0),
     ("tanh", "mse", 16.0, 1.0),
     ("tanh", "mse", -17.5, -1.0),
+    ("tanh", "mse", 1e-5, 0.0),
+    ("tanh", "mse", -0.75, -0.5),
+    ("sigmoid", "mse", -30.0, 0.0),
 ]
 
 
-def exact_output_slope(activation: str, loss: str, a: float, y: float) -> float:
-    """dL/da of one sample's loss to 40 digits, by mpmath, from f and L alone."""
+def exact_output_loss_and_slope(
+    activation: str, loss: str, a: float, y: float
+) -> tuple[float, float]:
+    """One sample's L and dL/da to 40 digits, by mpmath, from f and L alone."""
     with mpmath.workdps(40):
         if activation == "tanh":
             f = mpmath.tanh
@@ -136,7 +141,8 @@ def exact_output_slope(activation: str, loss: str, a: float, y: float) -> float:
                 -(y * mpmath.log(z) + (1 - y) * mpmath.log(1 - z))
             ),
         }
-        return float(mpmath.diff(lambda t: losses[loss](f(t)), a))
+        per_sample = lambda t: losses[loss](f(t))  # noqa: E731
+        return float(per_sample(a)), float(mpmath.diff(per_sample, a))
 
 
 @pytest.mark.parametrize(("activation", "loss", "a", "y"), SATURATED_OUTPUTS, ids=str)
@@ -151,9 +157,10 @@ def test_saturated_outputs_next_to_their_target_keep_full_precision(
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        _, grads = kernels.loss_and_grads(
+        value, grads = kernels.loss_and_grads(
             params, np.full((3, 1), a), np.full((3, 1), y)
         )
 
-    expected = exact_output_slope(activation, loss, a, y)
-    assert grads["b1"][0] == pytest.approx(expected, rel=1e-13, abs=0)
+    expected_value, expected_slope = exact_output_loss_and_slope(activation, loss, a, y)
+    assert grads["b1"][0] == pytest.approx(expected_slope, rel=1e-13, abs=0)
+    assert value == pytest.approx(expected_value, rel=1e-13, abs=0)

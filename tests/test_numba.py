@@ -162,9 +162,10 @@ def test_saturated_units_agree_with_numpy_kernels(activation, target):
     for a in np.linspace(4.0, 36.0, 81):
         x, y = np.array([[a]]), np.full((1, 1), target)
 
-        _, grads = fused.loss_and_grads(params, x, y)
-        _, expected = reference.loss_and_grads(params, x, y)
+        loss_value, grads = fused.loss_and_grads(params, x, y)
+        expected_loss, expected = reference.loss_and_grads(params, x, y)
 
+        assert loss_value == pytest.approx(expected_loss, rel=1e-12, abs=0), a
         assert relative_error(expected, grads) <= 1e-12, a
 
 
