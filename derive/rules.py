@@ -21,6 +21,16 @@ SIGMOID_STABLE = sp.exp(-(sp.Max(-a, 0) + sp.log(1 + sp.exp(-sp.Abs(a)))))
 SIGMOID_DERIVATIVE_STABLE = sp.sech(a / 2) ** 2 / 4
 TANH_DERIVATIVE_STABLE = sp.sech(a) ** 2
 
+# For the same reason z - y of a saturating output is taken through 1 - z (or 1 + z)
+# from a; each form is z itself at y = 0, exact relative to z there too.
+SIGMOID_ONE_MINUS_Z = SIGMOID_STABLE.subs(a, -a)
+SIGMOID_RESIDUAL = (1 - y) * z - y * SIGMOID_ONE_MINUS_Z
+# z - y = z (1 - |y|) - y (1 - sign(y) z), and 1 -+ z = 2 sigmoid(-+2a).
+TANH_ONE_MINUS_Z = 2 * SIGMOID_STABLE.subs(a, -2 * a)
+TANH_RESIDUAL = z * (1 - sp.Abs(y)) - y * 2 * SIGMOID_STABLE.subs(
+    a, -2 * sp.sign(y) * a
+)
+
 
 @dataclass(frozen=True)
 class ActivationRule:
@@ -31,6 +41,9 @@ class ActivationRule:
     latex_name: str
     # dz/da as the kernels evaluate it, where ``derivative`` would lose precision.
     stable_derivative: sp.Expr | None = None
+    # 1 - z and z - y as the kernels evaluate them at an output that saturates.
+    one_minus_z: sp.Expr | None = None
+    residual: sp.Expr | None = None
 
 
 def leaky_relu(alpha: sp.Rational) -> ActivationRule:
@@ -58,6 +71,8 @@ ELEMENTWISE = {
         stable=SIGMOID_STABLE,
         latex_name=r"\sigma",
         stable_derivative=SIGMOID_DERIVATIVE_STABLE,
+        one_minus_z=SIGMOID_ONE_MINUS_Z,
+        residual=SIGMOID_RESIDUAL,
     ),
     "tanh": ActivationRule(
         name="tanh",
@@ -66,6 +81,8 @@ ELEMENTWISE = {
         stable=sp.tanh(a),
         latex_name=r"\tanh",
         stable_derivative=TANH_DERIVATIVE_STABLE,
+        one_minus_z=TANH_ONE_MINUS_Z,
+        residual=TANH_RESIDUAL,
     ),
     "softplus": ActivationRule(
         name="softplus",
@@ -150,26 +167,20 @@ def output_delta(rule: ActivationRule, loss: LossRule) -> sp.Expr:
 
 
 def saturated_residuals(rule: ActivationRule) -> dict[sp.Expr, sp.Expr]:
-    """z - y and z - 1 written through 1 - z (or 1 + z) taken from a, for outputs that
-    saturate: from the rounded z, z - y keeps few digits next to a target of 0, 1 or -1.
-    Each form is z itself at y = 0, so it is exact relative to z there too."""
-    if rule.name == "sigmoid":
-        one_minus_z = SIGMOID_STABLE.subs(a, -a)
-        return {z - y: (1 - y) * z - y * one_minus_z, z - 1: -one_minus_z}
-    if rule.name == "tanh":
-        # z - y = z (1 - |y|) - y (1 - sign(y) z), and 1 -+ z = 2 sigmoid(-+2a).
-        towards_y = 2 * SIGMOID_STABLE.subs(a, -2 * sp.sign(y) * a)
-        one_minus_z = 2 * SIGMOID_STABLE.subs(a, -2 * a)
-        return {z - y: z * (1 - sp.Abs(y)) - y * towards_y, z - 1: -one_minus_z}
-    return {}
+    """z - y and z - 1 in the rule's precise forms, for an output that saturates: from
+    the rounded z, z - y keeps few digits next to a target of 0, 1 or -1."""
+    if rule.residual is None or rule.one_minus_z is None:
+        return {}
+    return {z - y: rule.residual, z - 1: -rule.one_minus_z}
 
 
 def stable_loss_term(activation: str, loss: LossRule) -> sp.Expr:
     """The loss term with ln z written through ``log_z`` where that avoids ln 0, and a
     saturating output's z - y in its precise form."""
     term = loss.term
-    if activation in ("sigmoid", "tanh"):  # squared error's (z - y)^2
-        term = term.subs(z - y, saturated_residuals(ELEMENTWISE[activation])[z - y])
+    rule = ELEMENTWISE.get(activation)
+    if rule is not None and rule.residual is not None:  # squared error's (z - y)^2
+        term = term.subs(z - y, rule.residual)
     if activation == "sigmoid":
         return term.subs({sp.log(z): log_z, sp.log(1 - z): log_one_minus_z})
     if activation == "softmax":
