@@ -54,6 +54,13 @@ def _cases(results) -> list:
     return cases
 
 
+def _committed_note(names: set[str]) -> str:
+    if not names:
+        return ""
+    folders = ", ".join(f"generated/{name}/kernels.py" for name in sorted(names))
+    return f" (byte for byte the committed {folders})"
+
+
 def _header(results) -> str:
     settings = results.settings
     mode = "`python -m bench --quick`" if results.quick else "`make bench`"
@@ -65,6 +72,7 @@ def _header(results) -> str:
             f"in {results.elapsed_seconds:.0f} s, from derive at {results.commit}; "
             "SHA-256 of the generated kernels: "
             + ", ".join(f"{n} {d}" for n, d in results.kernel_digests.items())
+            + _committed_note(results.kernels_as_committed)
             + ".",
             "",
             f"Every number is the median over {settings.rounds} interleaved rounds of the "

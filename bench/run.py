@@ -82,6 +82,8 @@ class Results:
     pinned_core: int | None = None
     commit: str = "an unknown commit"
     kernel_digests: dict[str, str] = field(default_factory=dict)
+    # Networks whose timed kernels are byte-identical to generated/<name>/kernels.py.
+    kernels_as_committed: set[str] = field(default_factory=set)
     load_after: tuple[float, ...] = ()
     timings: list[CaseResult] = field(default_factory=list)
     overheads: list[tuple[Case, int, dict[str, float]]] = field(default_factory=list)
@@ -163,6 +165,9 @@ def run_kernels(results: Results) -> None:
                 source = Path(modules[case.spec.name].__file__).read_bytes()
                 digest = hashlib.sha256(source).hexdigest()[:12]
                 results.kernel_digests[case.spec.name] = digest
+                committed = REPOSITORY / "generated" / case.spec.name / "kernels.py"
+                if committed.is_file() and committed.read_bytes() == source:
+                    results.kernels_as_committed.add(case.spec.name)
                 numba_module = generate_numba_kernels(case.spec, Path(scratch))
                 numba_modules[case.spec.name] = numba_module
         for case in cases:
