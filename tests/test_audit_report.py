@@ -147,6 +147,16 @@ BAD_INPUT = [
         lambda tmp: write(tmp, b"Only words, and inline $a = b$.\n"),
         NO_DISPLAY_MATH,
     ),
+    (
+        "only-display-unclosed",
+        lambda tmp: write(tmp, b"Words.\n$$ L = -y_1 \\ln z_1\n"),
+        r"document\.md:2: \$\$ is never closed, so no display was read$",
+    ),
+    (
+        "only-environment-unclosed",
+        lambda tmp: write(tmp, b"\\begin{align}\n a &= b\n"),
+        r"document\.md:1: \\begin\{align\} is never closed, so no display was read$",
+    ),
 ]
 
 

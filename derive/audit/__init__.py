@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from derive.audit.document import read_document
+from derive.audit.document import NEVER_CLOSED, read_document
 from derive.audit.judge import Judge, Link
 from derive.audit.notation import Notation
 from derive.audit.report import Audit, render_json, render_text
@@ -41,6 +41,13 @@ def audit_file(
     latex = Path(path).suffix.lower() in LATEX_SUFFIXES or "\\documentclass" in text
     audit = audit_text(text, spec, source=source, latex=latex)
     if not audit.displays:
+        unclosed = [w for w in audit.warnings if w[1].endswith(NEVER_CLOSED)]
+        if unclosed:
+            line, message = unclosed[0]
+            opener = message.removesuffix(NEVER_CLOSED)
+            raise BadInputError(
+                f"{source}:{line}: {opener}is never closed, so no display was read"
+            )
         raise BadInputError(
             f"no display math found in {source}; the audit reads $$...$$, \\[...\\] "
             "and equation or align environments, not inline $...$"

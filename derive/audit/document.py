@@ -138,6 +138,9 @@ class LineIndex:
         return bisect.bisect_right(self.starts, offset)
 
 
+NEVER_CLOSED = "is never closed; the rest is not checked"
+
+
 def displays(text: str, document: Document, lines: LineIndex):
     """(start, end) offsets of the content of each display; code blocks are skipped."""
     position = 0
@@ -148,10 +151,8 @@ def displays(text: str, document: Document, lines: LineIndex):
         if found is None:
             if kind != "fence":
                 where = lines.line(opener.start())
-                message = (
-                    f"{opener.group(kind)} is never closed; the rest is not checked"
-                )
-                document.warnings.append((where, message))
+                opened = opener.group(0).strip()  # \begin{align} rather than align
+                document.warnings.append((where, f"{opened} {NEVER_CLOSED}"))
             return
         if kind != "fence":
             yield opener.end(), found.start()
