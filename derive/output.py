@@ -2,7 +2,8 @@
 
 Each file goes to a temporary file beside its target first; only when all are written are
 they renamed into place, so a failure leaves what was on disk before exactly as it was.
-Ctrl-C while writing takes effect once the files are in place.
+Ctrl-C or SIGTERM while writing takes effect once the files are in place. A target that
+is a symbolic link has the file it points to replaced, and the link kept.
 """
 
 from __future__ import annotations
@@ -28,25 +29,36 @@ def write_files(files: dict[Path, str]) -> None:
         write_all(files)
 
 
+# Each signal held, with the handler it has when nothing else has claimed it.
+HELD_SIGNALS = {
+    signal.SIGINT: signal.default_int_handler,
+    signal.SIGTERM: signal.SIG_DFL,
+}
+
+
 @contextlib.contextmanager
 def interrupts_held() -> Iterator[None]:
-    """Ctrl-C (SIGINT) held off until the block ends, then raised as KeyboardInterrupt."""
+    """Ctrl-C (SIGINT) and SIGTERM held off until the block ends; then Ctrl-C is raised
+    as KeyboardInterrupt and SIGTERM ends the process as it would have."""
     # An interrupt between creating a temporary file and recording it would leave it
     # behind, and one between two renames would leave half a run in place.
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
-        yield  # SIGINT ignored or handled elsewhere: left as it is
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
     received: list[int] = []
-    previous = signal.signal(
-        signal.SIGINT, lambda number, frame: received.append(number)
-    )
+    previous = {}
+    for number, default in HELD_SIGNALS.items():
+        if signal.getsignal(number) is default:  # ignored or handled elsewhere: left be
+            previous[number] = signal.signal(
+                number, lambda number, frame: received.append(number)
+            )
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if signal.SIGTERM in received:
+        signal.raise_signal(signal.SIGTERM)
     if received:
         raise KeyboardInterrupt
 
@@ -63,7 +75,8 @@ def write_all(files: dict[Path, str]) -> None:
                     "nothing was changed"
                 )
         for path, text in files.items():
-            staged.append((stage(path, text), path))
+            target = link_target(path)
+            staged.append((stage(target, text), target))
     except BaseException as error:  # an interrupt too: no temporary file is left behind
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
@@ -82,10 +95,23 @@ def write_all(files: dict[Path, str]) -> None:
             temporary.unlink(missing_ok=True)  # only those an interrupt left unrenamed
 
 
+def link_target(path: Path) -> Path:
+    """The file that ``path`` links to, if it is a symbolic link; otherwise ``path``."""
+    if not path.is_symlink():
+        return path
+    try:
+        return path.resolve(strict=False)
+    except RuntimeError:  # a loop of links: an OSError from Python 3.13 on
+        raise BadInputError(
+            f"{path}: is a symbolic link that loops; nothing was changed"
+        ) from None
+
+
 def stage(path: Path, text: str) -> Path:
-    """The text in a temporary file beside path, with path's permissions if it exists."""
+    """The text in a temporary file beside path, with path's permissions if it exists
+    and those the umask allows if not."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else new_file_mode()
     descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     temporary = Path(name)
     try:
@@ -96,3 +122,10 @@ def stage(path: Path, text: str) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return temporary
+
+
+def new_file_mode() -> int:
+    """0o666 less the process's umask, as open() would create a file."""
+    umask = os.umask(0o022)  # the only way to read it is to set it
+    os.umask(umask)
+    return 0o666 & ~umask

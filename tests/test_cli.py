@@ -170,13 +170,71 @@ def test_ctrl_c_while_writing_lands_every_file_and_leaves_no_temporary_file(
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_a_replaced_file_keeps_its_permissions(tmp_path):
+@pytest.mark.parametrize(
+    ("umask", "mode"), [(0o022, 0o644), (0o077, 0o600)], ids=["umask-022", "umask-077"]
+)
+def test_a_replaced_file_keeps_its_permissions_and_a_new_one_follows_the_umask(
+    tmp_path, umask, mode
+):
     kept, new = tmp_path / "kernels.py", tmp_path / "derivation.tex"
     kept.write_text("old")
-    kept.chmod(0o600)
-    output.write_files({kept: "new", new: "new"})
-    assert kept.read_text() == "new" and kept.stat().st_mode & 0o777 == 0o600
-    assert new.stat().st_mode & 0o777 == 0o644
+    kept.chmod(0o640)
+    previous = os.umask(umask)
+    try:
+        output.write_files({kept: "new", new: "new"})
+    finally:
+        os.umask(previous)
+    assert kept.read_text() == "new" and kept.stat().st_mode & 0o777 == 0o640
+    assert new.stat().st_mode & 0o777 == mode
+
+
+def test_a_symbolic_link_keeps_pointing_at_the_rewritten_file(tmp_path):
+    (tmp_path / "kept").mkdir()
+    real, link = tmp_path / "kept" / "kernels.py", tmp_path / "kernels.py"
+    real.write_text("old")
+    link.symlink_to(real)
+    output.write_files({link: "new"})
+    assert link.is_symlink() and real.read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept", "kernels.py"]
+
+
+def test_a_looping_symbolic_link_is_one_line_and_left_alone(tmp_path):
+    loop = tmp_path / "kernels.py"
+    loop.symlink_to(loop)
+    with pytest.raises(BadInputError, match="kernels.py: .*nothing was changed$"):
+        output.write_files({loop: "new"})
+    assert loop.is_symlink() and [p.name for p in tmp_path.iterdir()] == ["kernels.py"]
+
+
+SIGTERM_WHILE_WRITING = """
+import os, signal, sys, tempfile
+from pathlib import Path
+from derive import output
+real_mkstemp = tempfile.mkstemp
+def mkstemp_then_sigterm(*arguments, **options):
+    created = real_mkstemp(*arguments, **options)
+    os.kill(os.getpid(), signal.SIGTERM)
+    return created
+tempfile.mkstemp = mkstemp_then_sigterm
+folder = Path(sys.argv[1])
+output.write_files({folder / "derivation.tex": "new tex", folder / "kernels.py": "new"})
+print("not reached")
+"""
+
+
+def test_sigterm_while_writing_lands_every_file_then_ends_the_process(tmp_path):
+    (tmp_path / "derivation.tex").write_text("old tex")
+    finished = subprocess.run(
+        [sys.executable, "-c", SIGTERM_WHILE_WRITING, str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert finished.returncode == -signal.SIGTERM and finished.stdout == ""
+    assert (tmp_path / "derivation.tex").read_text() == "new tex"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "derivation.tex",
+        "kernels.py",
+    ]
 
 
 def test_hostile_spec_path_does_not_reach_generated_code(tmp_path):
