@@ -108,7 +108,9 @@ def fused_layers(
     unread = {name for name in outputs if not re.search(rf"\b{name}\b", read)}
     last = layers[-1]
     kept = [statement for statement in last["statements"] if statement[0] not in unread]
-    return [*layers[:-1], {**last, "statements": kept}]
+    if len(kept) == len(last["statements"]):
+        return layers
+    return [*layers[:-1], {"comment": last["comment_without_z"], "statements": kept}]
 
 
 def check_supported(derivation: Derivation) -> None:
@@ -171,9 +173,16 @@ def forward_paragraph(network, l, equations, numbers, names) -> dict:
         for j in units:
             value = stable.subs(rules.a, network.a(l, j))
             statements.append(assign(network.z(l, j), value, names))
-    comment = f"Layer {l} ({network.activation_name(l)}), equations "
-    comment += f"{numbers[f'def-a-{l}']}, {numbers[f'def-z-{l}']}."
-    return {"comment": comment, "statements": statements}
+    layer = f"Layer {l} ({network.activation_name(l)})"
+    a_numbers, z_numbers = numbers[f"def-a-{l}"], numbers[f"def-z-{l}"]
+    return {
+        "comment": f"{layer}, equations {a_numbers}, {z_numbers}.",
+        "comment_without_z": (
+            f"{layer}, equations {a_numbers}; z, equations {z_numbers}, is left "
+            "out: the loss and the gradients take it from a."
+        ),
+        "statements": statements,
+    }
 
 
 def softmax_statements(network: Network, l: int, names) -> list[Statement]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import types
@@ -426,6 +427,21 @@ def test_source_is_reproducible_and_names_its_command():
     assert "Regenerate with: derive kernels --backend numba" in first
     assert "log_sum_exp2 = shift2 + math.log(exp_sum2)" in first
     assert "delta_a2_1 = scale * (-y[s, 0] + y_sum * z2_1)" in first
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_a_layer_paragraph_cites_z_only_where_it_computes_z(name):
+    spec = seed_spec() if SPECS[name] is None else parse_spec(SPECS[name], "<test>")
+    source = numba_kernels_source(derive(spec), "derive kernels --backend numba")
+    for paragraph in source.split("\n\n"):
+        heading = re.match(r"\s*# Layer (\d+) \(\w+\), equations", paragraph)
+        if heading is None:
+            continue
+        comment = " ".join(re.findall(r"^\s*# (.*)$", paragraph, re.MULTILINE))
+        computes_z = re.search(rf"^\s*z{heading[1]}_\d+ = ", paragraph, re.MULTILINE)
+        assert ("z, equations" in comment and "is left out" in comment) != bool(
+            computes_z
+        ), paragraph
 
 
 A, Z, D = sp.symbols("a1_1 z1_1 delta_z1_1", real=True)
