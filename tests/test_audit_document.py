@@ -135,7 +135,45 @@ def test_unbalanced_brackets_are_a_problem_not_a_guess():
 def test_unclosed_display_is_a_warning():
     document = read_document("text\n$$a = b\nmore text\n")
     assert document.chains == []
-    assert document.warnings == [(2, "$$ is never closed; the rest is not checked")]
+    assert document.warnings == [
+        (2, "$$ is never closed; the text up to the next display is not checked")
+    ]
+
+
+def test_displays_after_an_unclosed_one_are_read():
+    text = "\\begin{equation} a = b \\end{align}\n\n$$c = d$$\n\\[e = f\\]\n"
+    document = read_document(text)
+    assert [[side.text for side in chain.sides] for chain in document.chains] == [
+        ["c", "d"],
+        ["e", "f"],
+    ]
+    assert document.warnings == [
+        (
+            1,
+            "\\begin{equation} is never closed; "
+            "the text up to the next display is not checked",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$$a = b \\\\$$\n$$c = 7 d$$\n$$e = f$$\n",
+        "\\[a = b \\\\\\]\n\\[c = 7 d\\]\n\\[e = f\\]\n",
+        "$$a = b \\\\\\\\$$\n$$c = 7 d$$\n$$e = f$$\n",
+    ],
+    ids=["dollars", "bracket", "two-row-ends"],
+)
+def test_a_row_end_just_before_the_closer_closes_the_display(text):
+    document = read_document(text)
+    assert [chain.sides[-1].text for chain in document.chains] == ["b", "7 d", "f"]
+    assert document.warnings == []
+
+
+def test_an_escaped_dollar_does_not_close_a_display():
+    (chain,) = read_document("$$a = \\$ b$$").chains
+    assert [side.text for side in chain.sides] == ["a", "\\$ b"]
 
 
 def test_link_count_is_bounded():

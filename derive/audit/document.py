@@ -138,7 +138,7 @@ class LineIndex:
         return bisect.bisect_right(self.starts, offset)
 
 
-NEVER_CLOSED = "is never closed; the rest is not checked"
+NEVER_CLOSED = "is never closed; the text up to the next display is not checked"
 
 
 def displays(text: str, document: Document, lines: LineIndex):
@@ -149,24 +149,27 @@ def displays(text: str, document: Document, lines: LineIndex):
         closer = CLOSERS[kind](opener)
         found = closer.search(text, opener.end())
         if found is None:
-            if kind != "fence":
-                where = lines.line(opener.start())
-                opened = opener.group(0).strip()  # \begin{align} rather than align
-                document.warnings.append((where, f"{opened} {NEVER_CLOSED}"))
-            return
+            if kind == "fence":
+                return  # the rest is code
+            where = lines.line(opener.start())
+            opened = opener.group(0).strip()  # \begin{align} rather than align
+            document.warnings.append((where, f"{opened} {NEVER_CLOSED}"))
+            position = opener.end()  # displays after it are still read
+            continue
         if kind != "fence":
-            yield opener.end(), found.start()
+            yield opener.end(), found.start("closer")
         position = found.end()
 
 
+# A closing $$ or \] may follow a \\ row end: after an even run of backslashes.
 CLOSERS = {
     "fence": lambda opener: re.compile(
-        rf"^[ \t]*{opener.group('fence')}", re.MULTILINE
+        rf"^[ \t]*(?P<closer>{opener.group('fence')})", re.MULTILINE
     ),
-    "dollars": lambda opener: re.compile(r"(?<!\\)\$\$"),
-    "bracket": lambda opener: re.compile(r"(?<!\\)\\\]"),
+    "dollars": lambda opener: re.compile(r"(?<!\\)(?:\\\\)*(?P<closer>\$\$)"),
+    "bracket": lambda opener: re.compile(r"(?<!\\)(?:\\\\)*(?P<closer>\\\])"),
     "environment": lambda opener: re.compile(
-        re.escape(rf"\end{{{opener.group('environment')}}}")
+        "(?P<closer>" + re.escape(rf"\end{{{opener.group('environment')}}}") + ")"
     ),
 }
 
