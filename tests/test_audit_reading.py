@@ -179,6 +179,10 @@ UNREADABLE = [
     ("too-deep", "(" * 45 + "x_1" + ")" * 45, r"nested more than 40 deep"),
     ("too-long", "x_1 + " * 600 + "x_1", r"reads at most 3000"),
     ("greek-unicode", "\u03bb x_1", r"the character 'λ'"),
+    ("superscript-digit", "x_1^\u00b2", r"^the character '²' is not part of"),
+    ("subscript-digit", "x_\u2081", r"^the character '₁' is not part of"),
+    ("arabic-indic-digit", "1\u0662 x_1", r"^the character '٢' is not part of"),
+    ("lone-backslash", "x_1 \\", r"^it ends in a lone backslash$"),
     ("sum-from-a-letter", r"\sum_{y=c} e^y", r"the lower limit of the sum"),
     ("derivative-by-a-number", r"\frac{dL}{d2}", r"with respect to 2 is not supported"),
     (

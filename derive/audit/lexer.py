@@ -124,7 +124,8 @@ MARKERS.update(
     }
 )
 COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
-NUMBER = re.compile(r"\d+(?:\.\d+)?")
+DIGITS = "0123456789"
+NUMBER = re.compile(r"\d+(?:\.\d+)?", re.ASCII)  # not ² or Arabic-Indic digits
 
 
 def normalize(text: str) -> str:
@@ -169,7 +170,7 @@ def next_token(text: str, position: int, single: bool) -> tuple[Token, int]:
     character = text[position]
     if character == "\\":
         return command_token(text, position)
-    if character.isdigit():
+    if character in DIGITS:
         if single:  # x_12 is x_1 times 2, as LaTeX sets it
             return Token("NUMBER", character), position + 1
         match = NUMBER.match(text, position)
@@ -190,6 +191,8 @@ def next_token(text: str, position: int, single: bool) -> tuple[Token, int]:
 
 def command_token(text: str, position: int) -> tuple[Token, int]:
     match = COMMAND.match(text, position)
+    if match is None:
+        raise ReadError("it ends in a lone backslash")
     name = match.group(1)
     end = match.end()
     if name == "\\":
