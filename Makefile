@@ -55,7 +55,7 @@ clean:
 
 # Train the seed network's generated kernels on two Iris species; writes docs/demo.png.
 demo: $(BIN)/derive
-	$(BIN)/python -m derive.train
+	$(BIN)/python -m derive.train --output docs/demo.png
 
 # Time the generated kernels against hand-written NumPy, PyTorch, JAX and naive SymPy;
 # writes docs/benchmark.md and docs/benchmark.png. BENCH_FLAGS=--quick for a short run.

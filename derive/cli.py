@@ -25,7 +25,7 @@ from derive.errors import (
 from derive.html import derivation_html
 from derive.kernels import kernels_source
 from derive.latex import derivation_json, derivation_latex
-from derive.output import write_files
+from derive.output import emit, write_files
 from derive.render import plain
 from derive.spec import load_spec
 from derive.svg import network_svg
@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--epochs", type=int, default=100)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--output", default="docs/demo.png", help="plot file (PNG)")
+    train.add_argument("--output", default="demo.png", help="plot file (PNG)")
     return parser
 
 
@@ -222,7 +222,7 @@ def run_train(arguments: argparse.Namespace) -> int:
 
     result = run_demo(arguments.output, arguments.epochs, arguments.seed)
     epochs = "epoch" if result["epochs"] == 1 else "epochs"
-    print(
+    emit(
         f"trained {result['epochs']} {epochs}: loss {result['losses'][0]:.3f} -> "
         f"{result['losses'][-1]:.3f}, held-out accuracy {result['held_out_accuracy']:.3f} "
         f"on {result['held_out_samples']} samples; plot in {result['output_png']}"
@@ -237,5 +237,5 @@ def run_audit(arguments: argparse.Namespace) -> int:
         raise NotSupportedError("derive audit is not available in this build") from None
 
     report, code = audit_file(arguments.file, arguments.spec, arguments.format)
-    print(report, end="" if report.endswith("\n") else "\n")
+    emit(report)
     return code

@@ -6,19 +6,18 @@ metadata, so a rerun with the same matplotlib gives the same bytes.
 
 from __future__ import annotations
 
-import logging
+import io
 import types
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from derive.errors import BadInputError, NotSupportedError
+from derive.errors import NotSupportedError
+from derive.output import write_files
 
 if TYPE_CHECKING:
     from derive.train import IrisSplit
-
-logger = logging.getLogger(__name__)
 
 
 def require_matplotlib() -> None:
@@ -52,13 +51,10 @@ def save_plot(
     figure.suptitle(
         "The seed network (2-3-2, ReLU, softmax) trained by its generated kernels"
     )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # No 'Software' entry, so the file does not change with matplotlib's version.
-        figure.savefig(path, format="png", metadata={"Software": None})
-    except OSError as error:
-        raise BadInputError(f"{path}: cannot write ({error.strerror})") from None
-    logger.info("wrote %s", path)
+    # No 'Software' entry, so the file does not change with matplotlib's version.
+    picture = io.BytesIO()
+    figure.savefig(picture, format="png", metadata={"Software": None})
+    write_files({path: picture.getvalue()})  # whole, or the old file stays
 
 
 def draw_losses(axes, losses: list[float]) -> None:

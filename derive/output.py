@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -23,8 +24,9 @@ from derive.errors import BadInputError
 logger = logging.getLogger(__name__)
 
 
-def write_files(files: dict[Path, str]) -> None:
-    """Write ``{path: text}`` all together; raise BadInputError, touching nothing, on failure."""
+def write_files(files: dict[Path, str | bytes]) -> None:
+    """Write ``{path: text or bytes}`` all together; raise BadInputError, touching
+    nothing, on failure."""
     with interrupts_held():
         write_all(files)
 
@@ -63,7 +65,7 @@ def interrupts_held() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
-def write_all(files: dict[Path, str]) -> None:
+def write_all(files: dict[Path, str | bytes]) -> None:
     """Stage every file beside its target, then rename each into place."""
     staged: list[tuple[Path, Path]] = []
     try:
@@ -74,9 +76,9 @@ def write_all(files: dict[Path, str]) -> None:
                     f"{path}: is a folder where a file is to be written; "
                     "nothing was changed"
                 )
-        for path, text in files.items():
+        for path, content in files.items():
             target = link_target(path)
-            staged.append((stage(target, text), target))
+            staged.append((stage(target, content), target))
     except BaseException as error:  # an interrupt too: no temporary file is left behind
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
@@ -107,7 +109,7 @@ def link_target(path: Path) -> Path:
         ) from None
 
 
-def stage(path: Path, text: str) -> Path:
+def stage(path: Path, content: str | bytes) -> Path:
     """The text in a temporary file beside path, with path's permissions if it exists
     and those the umask allows if not."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,8 +117,12 @@ def stage(path: Path, text: str) -> Path:
     descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     temporary = Path(name)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        if isinstance(content, bytes):
+            with os.fdopen(descriptor, "wb") as binary:
+                binary.write(content)
+        else:
+            with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(content)
         os.chmod(temporary, mode)
     except BaseException:
         temporary.unlink(missing_ok=True)
@@ -129,3 +135,17 @@ def new_file_mode() -> int:
     umask = os.umask(0o022)  # the only way to read it is to set it
     os.umask(umask)
     return 0o666 & ~umask
+
+
+def emit(text: str) -> None:
+    """Print ``text`` as one or more whole lines on standard output; a stream that cannot
+    take it (a full disk, a closed pipe) is a BadInputError."""
+    try:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+    except OSError as error:
+        # Python flushes standard output again at exit: let that go nowhere, quietly.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        reason = error.strerror or str(error)
+        raise BadInputError(f"cannot write to standard output ({reason})") from None

@@ -2,7 +2,7 @@
 
 Input: data/iris.csv, versicolor against virginica by petal length and width. Output:
 plain mini-batch gradient descent, the held-out accuracy, and a picture of the loss
-curve and the decision regions (docs/demo.png).
+curve and the decision regions (demo.png; `make demo` writes docs/demo.png).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 
 from derive.demo_plot import require_matplotlib, save_plot
 from derive.errors import BadInputError, DeriveError
+from derive.output import emit
 from derive.spec import NAME_PATTERN
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ LEARNING_RATE = 0.1
 DEFAULT_EPOCHS = 100
 MAX_EPOCHS = 100_000
 DEFAULT_SEED = 0
-DEFAULT_OUTPUT = "docs/demo.png"
+DEFAULT_OUTPUT = "demo.png"
 BAR_WIDTH = 30
 
 
@@ -291,15 +292,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
         result = run_demo(arguments.output, arguments.epochs, arguments.seed)
+        losses = result["losses"]
+        emit(
+            f"loss {losses[0]:.3f} -> {losses[-1]:.3f} in {result['epochs']} epochs; "
+            f"held-out accuracy {result['held_out_accuracy']:.3f} "
+            f"on {result['held_out_samples']} samples"
+        )
     except DeriveError as error:
         print(f"derive train: error: {error}", file=sys.stderr)
         return 2
-    losses = result["losses"]
-    print(
-        f"loss {losses[0]:.3f} -> {losses[-1]:.3f} in {result['epochs']} epochs; "
-        f"held-out accuracy {result['held_out_accuracy']:.3f} "
-        f"on {result['held_out_samples']} samples"
-    )
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import sys
 import types
@@ -9,7 +10,7 @@ import types
 import numpy as np
 import pytest
 
-from derive import train
+from derive import output, train
 from derive.errors import BadInputError, NotSupportedError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -142,3 +143,18 @@ def test_demo_names_a_plot_path_too_long_for_the_system(tmp_path):
 def test_load_iris_names_a_missing_file(tmp_path):
     with pytest.raises(BadInputError, match=r"^.*nothing\.csv: Iris data file not"):
         train.load_iris(tmp_path / "nothing.csv")
+
+
+def test_a_plot_that_cannot_be_written_leaves_the_old_one_whole(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    picture = tmp_path / "demo.png"
+    picture.write_bytes(b"the old picture")
+
+    def disk_full(path, content):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(output, "stage", disk_full)
+    with pytest.raises(BadInputError, match="No space left on device"):
+        train.run_demo(picture, epochs=1, seed=0, show_progress=False)
+    assert picture.read_bytes() == b"the old picture"
+    assert [p.name for p in tmp_path.iterdir()] == ["demo.png"]
