@@ -194,3 +194,44 @@ def test_windows_line_endings_keep_line_numbers(tmp_path):
     path.write_bytes(b"title\r\n\r\n$$\\frac{dL}{db_1^{(2)}} = x_1$$\r\n")
     report = json.loads(audit_file(str(path), output_format="json")[0])
     assert [link["line"] for link in report["links"]] == [3]
+
+
+CROSS_TERMS = "cross terms of the softmax Jacobian are missing"
+# dL/da_1^(2) = z_1 - y_1 (labels summing to one); with the cross term dropped,
+# Delta z_1 z_1 (1 - z_1) = -y_1 (1 - z_1).
+DIAGNOSED = [
+    ("cross-terms-dropped", r"\frac{dL}{da_1^{(2)}} = -y_1 (1 - z_1^{(2)})", True),
+    ("right", r"\frac{dL}{da_1^{(2)}} = z_1^{(2)} - y_1", False),
+    ("sign-slip", r"\frac{dL}{da_1^{(2)}} = y_1 - z_1^{(2)}", False),
+    ("other-unit", r"\frac{dL}{da_1^{(2)}} = -y_1 (1 - z_2^{(2)})", False),
+    (
+        "hidden-layer",
+        r"\frac{dL}{dz_2^{(1)}} = -y_1 (1 - z_1^{(2)}) w_{21}^{(2)}"
+        r" - y_2 (1 - z_2^{(2)}) w_{22}^{(2)}",
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("claim", "diagnosed"), [c[1:] for c in DIAGNOSED], ids=[c[0] for c in DIAGNOSED]
+)
+def test_dropped_softmax_cross_terms_are_named(tmp_path, claim, diagnosed):
+    path = tmp_path / "claim.md"
+    path.write_text(f"$${claim}$$\n", encoding="utf-8")
+    (link,) = json.loads(audit_file(str(path), output_format="json")[0])["links"]
+    assert (CROSS_TERMS in link["message"]) == diagnosed
+    assert link["verdict"] == ("verified" if claim == DIAGNOSED[1][1] else "wrong")
+
+
+def test_no_cross_terms_diagnosis_without_a_softmax_layer(tmp_path):
+    spec = tmp_path / "sigmoid.toml"
+    spec.write_text(
+        'name = "s"\ninputs = 2\nloss = "mse"\n[[layers]]\nunits = 2\n'
+        'activation = "sigmoid"\n',
+        encoding="utf-8",
+    )
+    path = tmp_path / "claim.md"
+    path.write_text(r"$$\frac{dL}{da_1^{(1)}} = z_1^{(1)} - y_1$$" + "\n")
+    (link,) = json.loads(audit_file(str(path), str(spec), "json")[0])["links"]
+    assert link["verdict"] == "wrong" and CROSS_TERMS not in link["message"]

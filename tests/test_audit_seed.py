@@ -91,6 +91,15 @@ def test_index_slip_in_a_bracket_is_a_definition_warning(report):
     assert "w_{21}^{(1)} x_{2}" in warning["message"]
 
 
+def test_every_wrong_link_is_diagnosed_as_dropped_cross_terms(report):
+    # Read by hand, each wrong link of this document takes the chain rule through
+    # z_j^(2) alone, as if softmax's z_j^(2) did not change with a_k^(2), k != j.
+    wrong = [link for link in report["links"] if link["verdict"] == W]
+    assert len(wrong) == 10
+    for link in wrong:
+        assert "cross terms of the softmax Jacobian are missing" in link["message"]
+
+
 def test_depends_names_the_wrong_link(report):
     record = links_of(report, 14)[-1]
     assert "line 28" in record["message"]

@@ -144,16 +144,21 @@ NEVER_CLOSED = "is never closed; the text up to the next display is not checked"
 def displays(text: str, document: Document, lines: LineIndex):
     """(start, end) offsets of the content of each display; code blocks are skipped."""
     position = 0
+    never_closed = set()  # closers not found after some point, so not after any later
     while (opener := OPENER.search(text, position)) is not None:
         kind = opener.lastgroup
-        closer = CLOSERS[kind](opener)
-        found = closer.search(text, opener.end())
+        key = (kind, opener.group(kind))
+        found = None
+        if key not in never_closed:
+            found = CLOSERS[kind](opener).search(text, opener.end())
         if found is None:
             if kind == "fence":
                 return  # the rest is code
-            where = lines.line(opener.start())
-            opened = opener.group(0).strip()  # \begin{align} rather than align
-            document.warnings.append((where, f"{opened} {NEVER_CLOSED}"))
+            if key not in never_closed:  # the first such opener stands for the rest
+                where = lines.line(opener.start())
+                opened = opener.group(0).strip()  # \begin{align} rather than align
+                document.warnings.append((where, f"{opened} {NEVER_CLOSED}"))
+            never_closed.add(key)
             position = opener.end()  # displays after it are still read
             continue
         if kind != "fence":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.audit.notation import Diff, Notation, SampleSum
+from derive.audit.notation import Diff, Held, Notation, SampleSum
 
 
 class Meaning:
@@ -74,6 +74,10 @@ class Meaning:
             self._derivatives[key] = found
         return found
 
+    def definition(self, node: sp.Symbol) -> sp.Expr:
+        """The forward node in terms of the nodes before it, as differentiation sees it."""
+        return self.notation.definition(node)
+
     def _differentiate(self, body: sp.Expr, variable: sp.Symbol) -> sp.Expr:
         notation = self.notation
         limit = notation.position(variable)
@@ -88,9 +92,31 @@ class Meaning:
         ]
         for node in later:
             if notation.may_depend(node, variable):
-                inner = self.differentiate(notation.definition(node), variable)
+                inner = self.differentiate(self.definition(node), variable)
                 terms.append(sp.diff(plain, node) * inner)
         for total, dummy in sums.items():
             inner = SampleSum(self.differentiate(total.args[0], variable))
             terms.append(sp.diff(plain, dummy) * inner)
         return sp.Add(*terms).xreplace({dummy: total for total, dummy in sums.items()})
+
+
+class OwnPreActivationOnly(Meaning):
+    """The meaning under a common slip: each softmax output z_k taken to change with its
+    own a_k alone. dz_k/da_k keeps its true value z_k (1 - z_k), but dz_k/da_j is 0 for
+    j != k, where in truth it is -z_k z_j (the softmax Jacobian's cross terms)."""
+
+    def definition(self, node: sp.Symbol) -> sp.Expr:
+        expression = super().definition(node)
+        found = self.notation.nodes[node]
+        network = self.notation.network
+        if found.kind != "z" or network.activation_name(found.layer) != "softmax":
+            return expression
+        # e^a_k / (e^a_k + the other units' sum held fixed): the true z_k, whose
+        # derivative by a_k is z_k (1 - z_k) and by any other a_j is 0.
+        own = sp.exp(network.a(found.layer, found.indices[0]))
+        others = [
+            sp.exp(network.a(found.layer, i))
+            for i in network.units(found.layer)
+            if i != found.indices[0]
+        ]
+        return own / (own + Held(sp.Add(*others)))

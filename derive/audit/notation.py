@@ -33,6 +33,15 @@ class SampleSum(sp.Function):
     nargs = 1
 
 
+class Held(sp.Function):
+    """A value held fixed: equal to its argument, with derivative 0 by anything."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return sp.S.Zero
+
+
 @dataclass(frozen=True)
 class Node:
     kind: str  # one of NODE_LETTERS

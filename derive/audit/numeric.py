@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import sympy as sp
 
-from derive.audit.notation import Notation, SampleSum
+from derive.audit.notation import Held, Notation, SampleSum
 
 BATCH_SIZE = 3
 KINK_MARGIN = (
@@ -230,6 +230,7 @@ RULES = {
     sp.Heaviside: heaviside,
     sp.DiracDelta: lambda value, *order: 0.0 if value != 0 else heaviside(0.0),
     sp.Piecewise: piecewise,
+    Held: lambda value: value,
     sp.StrictLessThan: lambda left, right: left < right,
     sp.LessThan: lambda left, right: left <= right,
     sp.StrictGreaterThan: lambda left, right: left > right,

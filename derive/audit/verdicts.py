@@ -19,7 +19,7 @@ from derive.audit.evidence import (
     sharpest,
     uses_batch,
 )
-from derive.audit.meaning import Meaning
+from derive.audit.meaning import Meaning, OwnPreActivationOnly
 from derive.audit.notation import Diff, Notation
 from derive.audit.numeric import Undefined, value_at
 
@@ -52,6 +52,15 @@ class Verdicts:
         self.points = points
         self.free_points = free_points  # labels free of the assumption, or None
         self.records: dict[sp.Symbol, Record] = {}
+        network = notation.network
+        self.softmax_layers = [
+            l
+            for l in range(1, network.depth + 1)
+            if network.activation_name(l) == "softmax"
+        ]
+        self.without_cross_terms = (
+            OwnPreActivationOnly(notation) if self.softmax_layers else None
+        )
 
     def judge(self, chain, k: int, instances, links) -> Outcome:
         notation = self.notation
@@ -167,9 +176,31 @@ class Verdicts:
             f"the sides differ: the left is {found.left + 0.0:.6g} and the right "
             f"{found.right + 0.0:.6g} at the counterexample"
         )
+        if self.drops_cross_terms(left, right):
+            message += "; " + self.cross_terms_note()
         if answer is not None:
             message += f"; in truth {chain.sides[0].text} = {answer[0]}"
         return Outcome("wrong", message, example)
+
+    def drops_cross_terms(self, left: sp.Expr, right: sp.Expr) -> bool:
+        """Whether the link would hold if each softmax output changed with its own
+        pre-activation alone: the slip of dropping the Jacobian's cross terms."""
+        if self.without_cross_terms is None:
+            return False
+        comparison = compare(self.without_cross_terms, left, right, self.points)
+        return comparison.holds is True
+
+    def cross_terms_note(self) -> str:
+        if len(self.softmax_layers) == 1:
+            layer = f"^{{({self.softmax_layers[0]})}}"
+        else:
+            layer = ""  # several softmax layers: the note speaks of each alike
+        z_k, z_j, a_j = f"z_k{layer}", f"z_j{layer}", f"a_j{layer}"
+        return (
+            "the cross terms of the softmax Jacobian are missing: the link holds only "
+            f"if each {z_k} changed with its own a_k{layer} alone, but "
+            f"d{z_k}/d{a_j} = -{z_k} {z_j} for k != j"
+        )
 
     def right_answer(self, subject: sp.Expr, point) -> tuple[str, float] | None:
         """What the chain's first side truly is, as LaTeX, and its value at the point."""
