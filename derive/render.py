@@ -46,8 +46,9 @@ def environment(latex: bool) -> jinja2.Environment:
 
 
 def plain(text: str) -> str:
-    """Text safe inside a comment or docstring: anything unusual becomes '_'."""
-    return re.sub(r"[^A-Za-z0-9_./<>' -]", "_", text)
+    """Text safe inside a comment or docstring: anything unusual becomes '_', and so does
+    the '>' of '->', which could end an HTML comment ('-->')."""
+    return re.sub(r"[^A-Za-z0-9_./<>' -]|(?<=-)>", "_", text)
 
 
 def render(template_name: str, context: dict, latex: bool = False) -> str:
