@@ -68,6 +68,7 @@ def interrupts_held() -> Iterator[None]:
 def write_all(files: dict[Path, str | bytes]) -> None:
     """Stage every file beside its target, then rename each into place."""
     staged: list[tuple[Path, Path]] = []
+    made: list[Path] = []  # folders this run creates, removed again if it fails
     try:
         # is_dir raises, rather than answering False, for a name too long for the system.
         for path in files:
@@ -78,10 +79,15 @@ def write_all(files: dict[Path, str | bytes]) -> None:
                 )
         for path, content in files.items():
             target = link_target(path)
+            made += missing_folders(target.parent)
+            target.parent.mkdir(parents=True, exist_ok=True)
             staged.append((stage(target, content), target))
     except BaseException as error:  # an interrupt too: no temporary file is left behind
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
+        for folder in sorted(set(made), key=lambda folder: len(folder.parts))[::-1]:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         if not isinstance(error, OSError):
             raise
         reason = error.strerror or str(error)
@@ -95,6 +101,15 @@ def write_all(files: dict[Path, str | bytes]) -> None:
     finally:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)  # only those an interrupt left unrenamed
+
+
+def missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and each of its parents that do not exist yet."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
 
 
 def link_target(path: Path) -> Path:
@@ -111,8 +126,7 @@ def link_target(path: Path) -> Path:
 
 def stage(path: Path, content: str | bytes) -> Path:
     """The text in a temporary file beside path, with path's permissions if it exists
-    and those the umask allows if not."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    and those the umask allows if not; path's folder exists."""
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else new_file_mode()
     descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     temporary = Path(name)
@@ -124,8 +138,10 @@ def stage(path: Path, content: str | bytes) -> Path:
             with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(content)
         os.chmod(temporary, mode)
-    except BaseException:
+    except BaseException as error:
         temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            error.filename = str(path)  # the file being written, not its stand-in
         raise
     return temporary
 

@@ -112,6 +112,8 @@ def load_spec(path: str | Path | None) -> Spec:
     """Read and validate the spec at ``path``; ``None`` means the embedded seed."""
     if path is None:
         return seed_spec()
+    if str(path) == "":
+        raise BadInputError("the spec path is empty; name a .toml spec file")
     path = Path(path)
     try:
         with path.open("rb") as stream:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shlex
@@ -437,4 +438,35 @@ def test_a_full_standard_output_is_one_line_and_exit_2(tmp_path):
     assert finished.returncode == 2
     assert finished.stderr == (
         "derive: error: cannot write to standard output (No space left on device)\n"
+    )
+
+
+def test_a_failed_write_names_the_file_and_leaves_no_new_folder(tmp_path, monkeypatch):
+    real_fdopen = os.fdopen
+
+    def fdopen_of_a_full_disk(descriptor, *arguments, **options):
+        handle = real_fdopen(descriptor, *arguments, **options)
+
+        def write(content):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        handle.write = write
+        return handle
+
+    monkeypatch.setattr(output.os, "fdopen", fdopen_of_a_full_disk)
+    target = tmp_path / "new" / "seed" / "kernels.py"
+    with pytest.raises(BadInputError) as raised:
+        output.write_files({target: "text"})
+    assert str(raised.value) == (
+        f"{target}: cannot write (No space left on device); nothing was changed"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_spec_path_is_one_line():
+    result = run_cli("all", "--spec", "")
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == "derive: error: the spec path is empty; name a .toml spec file\n"
     )
