@@ -141,6 +141,18 @@ READABLE = [
         r"\Delta z_1^{(1)} \text{ if } a_1^{(1)} > 0",
         lambda s: sp.Piecewise((s.network.delta_z(1, 1), a(s, 1, 1) > 0)),
     ),
+    (
+        "iverson-bracket",
+        r"\Delta z_1^{(1)} \left[a_1^{(1)} > 0\right]",
+        lambda s: (
+            s.network.delta_z(1, 1) * sp.Piecewise((1, a(s, 1, 1) > 0), (0, True))
+        ),
+    ),
+    (
+        "kronecker-delta-in-a-sum",
+        r"\sum_k (\delta_{1k} - z_k^{(2)}) y_k",
+        lambda s: (1 - z(s, 2, 1)) * s.network.y(1) - z(s, 2, 2) * s.network.y(2),
+    ),
 ]
 
 
@@ -183,6 +195,7 @@ UNREADABLE = [
     ("subscript-digit", "x_\u2081", r"^the character '₁' is not part of"),
     ("arabic-indic-digit", "1\u0662 x_1", r"^the character '٢' is not part of"),
     ("lone-backslash", "x_1 \\", r"^it ends in a lone backslash$"),
+    ("kronecker-one-index", r"\delta_1 x_1", r"\\delta_\{1\} should have two indices"),
     ("sum-from-a-letter", r"\sum_{y=c} e^y", r"the lower limit of the sum"),
     ("derivative-by-a-number", r"\frac{dL}{d2}", r"with respect to 2 is not supported"),
     (

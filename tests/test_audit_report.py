@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -235,3 +236,20 @@ def test_no_cross_terms_diagnosis_without_a_softmax_layer(tmp_path):
     path.write_text(r"$$\frac{dL}{da_1^{(1)}} = z_1^{(1)} - y_1$$" + "\n")
     (link,) = json.loads(audit_file(str(path), str(spec), "json")[0])["links"]
     assert link["verdict"] == "wrong" and CROSS_TERMS not in link["message"]
+
+
+def test_a_wrong_general_rule_names_the_instance_it_failed_at(tmp_path):
+    path = tmp_path / "rule.md"
+    path.write_text(r"$$\frac{dL}{da_j^{(2)}} = y_j - z_j^{(2)}$$" + "\n")
+    (link, *_) = json.loads(audit_file(str(path), output_format="json")[0])["links"]
+    assert re.search(r"; in truth \(at j = [12]\) \\frac\{dL\}\{da_j", link["message"])
+
+
+def test_values_that_differ_are_shown_to_as_many_digits_as_it_takes(tmp_path):
+    path = tmp_path / "close.md"
+    path.write_text(r"$$\frac{dL}{db_1^{(2)}} = 1.0000001 z_1^{(2)} - y_1$$" + "\n")
+    (link,) = json.loads(audit_file(str(path), output_format="json")[0])["links"]
+    left, right = re.search(
+        r"the left is (\S+) and the right (\S+) at", link["message"]
+    ).groups()
+    assert left != right and float(left) == pytest.approx(float(right), rel=1e-5)

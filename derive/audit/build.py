@@ -165,6 +165,10 @@ class Builder(SymbolRules):
     def rule_piecewise_all(self, tree):
         return sp.Piecewise(*(self.piece(child) for child in tree.children[::2]))
 
+    def rule_indicator(self, tree):
+        """[condition]: 1 where it holds, 0 elsewhere."""
+        return sp.Piecewise((1, self.condition(tree.children[1])), (0, True))
+
     def piece(self, tree) -> tuple[sp.Expr, sp.Basic]:
         return self.build(tree.children[0]), self.condition(tree.children[-1])
 

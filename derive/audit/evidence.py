@@ -126,3 +126,13 @@ def counterexample(
 
 def uses_batch(meaning: Meaning, *sides: sp.Expr) -> bool:
     return any(meaning.resolve(side).has(SampleSum) for side in sides)
+
+
+def distinct(left: float, right: float) -> tuple[str, str]:
+    """Both values to 6 significant digits, or as many more as it takes to tell them
+    apart (0.0297399 and 0.0297399 say nothing)."""
+    for digits in range(6, 18):
+        shown = f"{left + 0.0:.{digits}g}", f"{right + 0.0:.{digits}g}"
+        if shown[0] != shown[1]:
+            return shown
+    return shown

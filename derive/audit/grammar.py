@@ -1,7 +1,8 @@
 """Reading stage 2: tokens of one side into a parse tree, by a Lark LALR grammar.
 
 The grammar covers the notation of hand backprop derivations: implicit products,
-\\frac{dL}{dv} and \\frac{d}{dv}[...], \\Delta labels, sums, piecewise cases, and a side
+\\frac{dL}{dv} and \\frac{d}{dv}[...], \\Delta labels, sums, piecewise cases, Iverson
+brackets ([a > 0] is 1 where a > 0 and 0 elsewhere), and a side
 that holds under a condition ('u \\text{when} y_1 + y_2 = 1').
 """
 
@@ -66,6 +67,7 @@ sup: CARET LBRACE expr RBRACE | CARET NUMBER | CARET LETTER
      | LBRACE expr RBRACE                                  -> group
      | LPAR piecewise RPAR                                 -> group
      | LSQB piecewise RSQB                                 -> group
+     | LSQB cond RSQB                                      -> indicator
      | FRAC LBRACE expr RBRACE LBRACE expr RBRACE          -> fraction
      | FRAC LBRACE D expr RBRACE LBRACE D power RBRACE     -> derivative
      | MAX LPAR expr COMMA expr RPAR                       -> maximum

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
+from derive.audit.evidence import distinct
 from derive.audit.judge import Link
 from derive.spec import Spec
 
@@ -116,9 +117,8 @@ def counterexample_lines(example: dict) -> list[str]:
     lines.append("  biases  " + values(example["biases"]))
     if "index_values" in example:
         lines.append("  with    " + values(example["index_values"]))
-    lines.append(
-        f"  left side {example['lhs_value']:.6g}, right side {example['rhs_value']:.6g}"
-    )
+    left, right = distinct(example["lhs_value"], example["rhs_value"])
+    lines.append(f"  left side {left}, right side {right}")
     if "right_expression" in example:
         lines.append(
             f"  right expression {example['right_expression']} "

@@ -75,6 +75,11 @@ class SymbolRules:
         return notation.unknown(Unknown(letter, reason, suggestion, frozenset()))
 
     def stranger(self, letter: str, sub) -> sp.Expr:
+        if (
+            letter == "\\delta"
+        ):  # Kronecker's: 1 where the two indices are equal, else 0
+            (i, j), _ = self.indices(sub, 2, "\\delta")
+            return sp.Integer(int(i == j))
         text = f"{letter}_{{{sub_text(sub)}}}"
         reason = f"{letter} is not a symbol of this network"
         return self.notation.unknown(Unknown(text, reason, None, frozenset()))

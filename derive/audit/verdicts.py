@@ -16,6 +16,7 @@ from derive.audit.evidence import (
     compare,
     compare_resolved,
     counterexample,
+    distinct,
     sharpest,
     uses_batch,
 )
@@ -172,14 +173,17 @@ class Verdicts:
             answer = self.right_answer(item.sides[0], found.point)
         batch = uses_batch(self.meaning, left, right)
         example = counterexample(self.notation, found, batch, item.env, answer)
+        left_value, right_value = distinct(found.left, found.right)
         message = (
-            f"the sides differ: the left is {found.left + 0.0:.6g} and the right "
-            f"{found.right + 0.0:.6g} at the counterexample"
+            f"the sides differ: the left is {left_value} and the right {right_value} "
+            "at the counterexample"
         )
         if self.drops_cross_terms(left, right):
             message += "; " + self.cross_terms_note()
         if answer is not None:
-            message += f"; in truth {chain.sides[0].text} = {answer[0]}"
+            at = ", ".join(f"{letter} = {value}" for letter, value in item.env.items())
+            at = f" (at {at})" if at else ""  # a general rule: the instance that failed
+            message += f"; in truth{at} {chain.sides[0].text} = {answer[0]}"
         return Outcome("wrong", message, example)
 
     def drops_cross_terms(self, left: sp.Expr, right: sp.Expr) -> bool:
