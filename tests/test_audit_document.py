@@ -222,3 +222,22 @@ def test_one_display_over_the_link_budget_keeps_its_first_links():
         ),
         (2, "the audit stops here, after 600 links"),
     ]
+
+
+@pytest.mark.parametrize(
+    "span", ["`$$x_1 = 7$$`", "``$$x_1 = 7$$``", "`` `$$x_1 = 7$$` ``"], ids=[1, 2, 3]
+)
+def test_markdown_code_spans_are_examples_not_claims(span):
+    text = f"Write {span} for display math.\n$$a = b$$\n"
+    document = read_document(text)
+    assert [[side.text for side in chain.sides] for chain in document.chains] == [
+        ["a", "b"]
+    ]
+    assert document.chains[0].link_lines == [2]
+
+
+def test_backticks_in_latex_source_are_quotes():
+    document = read_document("``quoted'' $$a = b$$ `x`\n", latex=True)
+    assert [[side.text for side in chain.sides] for chain in document.chains] == [
+        ["a", "b"]
+    ]

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 MAX_LINKS = 600
 
 ENVIRONMENTS = "equation|align|gather|multline|eqnarray|displaymath|flalign|alignat"
+# A run of backticks, then text on the same line, then the same run (CommonMark's rule).
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]+?(?<!`)\1(?!`)")
 OPENER = re.compile(
     r"^[ \t]*(?P<fence>```|~~~)"
     r"|(?<!\\)(?P<dollars>\$\$)"
@@ -77,9 +79,11 @@ class Piece:
 def read_document(text: str, latex: bool = False) -> Document:
     """Every chain of every display in the text, in order, within the link budget. In
     LaTeX source, % comments are blanked first, so a commented-out display is not read;
-    in Markdown, % is text outside math."""
+    in Markdown, % is text outside math, and inline code spans are blanked."""
     if latex:
         text = blank_comments(text)
+    else:
+        text = blank_code_spans(text)
     lines = LineIndex(text)
     document = Document()
     links = 0
@@ -201,6 +205,12 @@ def blank_out(content: str) -> str:
     """The content with comments and alignment wrappers replaced by spaces."""
     content = blank_comments(content)
     return WRAPPERS.sub(lambda match: " " * len(match.group(0)), content)
+
+
+def blank_code_spans(text: str) -> str:
+    """Markdown text with each inline code span (`...`, ``...``) replaced by spaces:
+    math shown as code is an example, not a claim."""
+    return CODE_SPAN.sub(lambda match: " " * len(match.group(0)), text)
 
 
 def blank_comments(text: str) -> str:
