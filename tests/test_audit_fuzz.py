@@ -1,9 +1,8 @@
-"""Garbled and hostile documents: a report every time, never a traceback, in bounded time."""
+"""Garbled and hostile documents: a report every time, never a traceback, within the time budget."""
 
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -81,7 +80,7 @@ FRAGMENTS = [
 ]
 
 
-def check(text: str) -> None:
+def check(text: str):
     audit = audit_text(text)
     lines = text.count("\n") + 1
     for link in audit.links:
@@ -89,6 +88,7 @@ def check(text: str) -> None:
         assert 1 <= link.line <= lines
     json.loads(render_json(audit))
     assert render_text(audit).endswith("\n")
+    return audit
 
 
 @settings(
@@ -128,7 +128,13 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("text", [c[1] for c in HOSTILE], ids=[c[0] for c in HOSTILE])
-def test_hostile_documents_are_reported_quickly(text):
-    started = time.perf_counter()
-    check(text)
-    assert time.perf_counter() - started < 30.0
+def test_hostile_documents_are_judged_within_the_time_budget(text):
+    audit = check(text)
+    assert not any("ran out of time" in link.message for link in audit.links)
+
+
+def test_links_past_the_time_budget_are_listed_not_judged(monkeypatch):
+    monkeypatch.setattr("derive.audit.TIME_BUDGET_SECONDS", -1.0)
+    audit = check("$$ x_1 = x_1 $$\n$$ x_2 = x_1 $$")
+    assert [link.verdict for link in audit.links] == ["unparsed", "unparsed"]
+    assert all("ran out of time" in link.message for link in audit.links)

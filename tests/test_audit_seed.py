@@ -7,7 +7,6 @@ output; the counterexamples are checked against a forward pass written here in N
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -149,7 +148,5 @@ def test_hidden_chain_counterexample_is_real(report):
     assert example["right_value"] == pytest.approx(true_gradient, rel=1e-9, abs=1e-12)
 
 
-def test_the_whole_audit_takes_seconds():
-    started = time.perf_counter()
-    audit_file(str(SEED_DOCUMENT))
-    assert time.perf_counter() - started < 20.0
+def test_every_link_is_judged_within_the_time_budget(report):
+    assert not any("ran out of time" in link["message"] for link in report["links"])
