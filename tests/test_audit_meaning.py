@@ -11,7 +11,14 @@ import sympy as sp
 
 from derive.audit.meaning import Meaning
 from derive.audit.notation import Diff, Notation, SampleSum
-from derive.audit.numeric import KINK_MARGIN, Undefined, draw_points, evaluate, value_at
+from derive.audit.numeric import (
+    KINK_MARGIN,
+    KINK_PROBES,
+    Undefined,
+    draw_points,
+    evaluate,
+    value_at,
+)
 from derive.spec import load_spec
 
 DOCS = Path(__file__).parent / "audit_docs"
@@ -180,6 +187,19 @@ def test_every_relu_unit_is_seen_on_and_off(seed):
     for j in (1, 2, 3):
         signs = {point.samples[0][notation.network.a(1, j)] > 0 for point in points}
         assert signs == {True, False}
+
+
+def test_probe_points_put_every_relu_unit_near_every_probe_value():
+    notation = Notation(load_spec(None))
+    probes = [p for p in draw_points(notation, 2, assumed=True, seed=4) if p.probe]
+    assert len(probes) == len(KINK_PROBES)
+    for j in (1, 2, 3):
+        seen = [point.samples[0][notation.network.a(1, j)] for point in probes]
+        nearest = [min(KINK_PROBES, key=lambda t: abs(t - a)) for a in seen]
+        assert sorted(nearest) == sorted(KINK_PROBES)
+        assert all(
+            abs(a - t) <= 0.005 + 1e-12 for a, t in zip(seen, nearest, strict=True)
+        )
 
 
 UNDEFINED = [

@@ -47,8 +47,12 @@ def compare(
 
 
 def compare_resolved(left: sp.Expr, right: sp.Expr, points: list[Point]) -> Comparison:
+    """Where the sides differ most; a drawn point before a probe point, whose biases
+    were bent to place its pre-activations and make a less natural example."""
     worst, defined, valued = None, 0, {"left": False, "right": False}
-    for point in points:
+    for point in sorted(points, key=lambda point: point.probe):
+        if worst is not None and point.probe and not worst[0].probe:
+            break
         values = []
         for name, side in (("left", left), ("right", right)):
             try:

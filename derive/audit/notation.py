@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from derive.errors import NotSupportedError
 from derive.model import Network
@@ -19,6 +20,28 @@ MAX_AUDIT_PARAMETERS = 2000
 
 NODE_LETTERS = ("x", "y", "w", "b", "a", "z")
 LAYERED_LETTERS = ("w", "b", "a", "z")
+
+
+class AuditLatexPrinter(LatexPrinter):
+    """LaTeX as a hand derivation writes it: a kink's 0-or-1 factor as an Iverson
+    bracket, where SymPy would print a cases environment."""
+
+    def _print_Heaviside(self, expr, exp=None):
+        return rf"[{self._print(expr.args[0])} > 0]"
+
+    def _print_Piecewise(self, expr):
+        if len(expr.args) == 2 and expr.args[1].cond == sp.true:
+            (value, condition), (otherwise, _) = expr.args
+            if value == 1 and otherwise == 0:
+                return f"[{self._print(condition)}]"
+            if otherwise == 0:
+                return rf"{self.parenthesize(value, 50)} [{self._print(condition)}]"
+        return super()._print_Piecewise(expr)
+
+    def _needs_mul_brackets(self, expr, first=False, last=False) -> bool:
+        if expr.is_Piecewise and self._print_Piecewise(expr).startswith("["):
+            return False
+        return super()._needs_mul_brackets(expr, first, last)
 
 
 class Diff(sp.Function):
@@ -162,7 +185,9 @@ class Notation:
     def latex(self, expression: sp.Expr) -> str:
         names = dict(self.network.latex_names)
         names.update({u: entry.text for u, entry in self.unknowns.items()})
-        return sp.latex(expression, symbol_names=names, order="old")
+        return AuditLatexPrinter({"symbol_names": names, "order": "old"}).doprint(
+            expression
+        )
 
     # The forward pass.
     def position(self, symbol: sp.Symbol) -> float:

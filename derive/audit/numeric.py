@@ -20,6 +20,10 @@ KINK_MARGIN = (
     0.05  # |a| below this at a ReLU counts as on the kink; such points are redrawn
 )
 KINKED = ("relu", "leaky_relu")
+# Where the probe points put each ReLU unit's pre-activation (to within 0.005), one value
+# per point, so that a step placed wrong (at a = 1, or smoothed out) meets a sample
+# between its own kink and the true one.
+KINK_PROBES = (0.08, 0.4, 1.2, 3.5, -0.08, -0.4, -1.2, -3.5)
 MAX_REDRAWS = 200
 
 
@@ -32,6 +36,7 @@ class Point:
     parameters: dict[sp.Symbol, float]
     samples: tuple[dict[sp.Symbol, float], ...]
     batch_size: sp.Symbol
+    probe: bool = False  # its ReLU pre-activations were placed, not drawn
 
     def with_labels(self, labels: dict[sp.Symbol, float]) -> Point:
         """The same point with the labels of every sample replaced."""
@@ -44,12 +49,23 @@ def draw_points(
 ) -> list[Point]:
     """Random points; assumed=True draws labels that satisfy the loss's assumption.
     More are drawn, up to four times as many, until every ReLU unit is seen both on
-    and off, so that a claim wrong for only one side of a kink cannot slip through."""
+    and off, so that a claim wrong for only one side of a kink cannot slip through;
+    then, for a network with ReLU units, one probe point per value of KINK_PROBES."""
     rng = np.random.default_rng(seed)
     points = [draw_point(notation, rng, assumed) for _ in range(count)]
     while len(points) < 4 * count and not covers_kinks(notation, points):
         points.append(draw_point(notation, rng, assumed))
+    if any(name in KINKED for name in activations(notation)):
+        points += [
+            draw_point(notation, rng, assumed, probe)
+            for probe in range(len(KINK_PROBES))
+        ]
     return points
+
+
+def activations(notation: Notation) -> list[str]:
+    network = notation.network
+    return [network.activation_name(layer) for layer in range(1, notation.depth + 1)]
 
 
 def covers_kinks(notation: Notation, points: list[Point]) -> bool:
@@ -64,7 +80,11 @@ def covers_kinks(notation: Notation, points: list[Point]) -> bool:
     return True
 
 
-def draw_point(notation: Notation, rng, assumed: bool) -> Point:
+def draw_point(
+    notation: Notation, rng, assumed: bool, probe: int | None = None
+) -> Point:
+    """A random point; with a probe number, its first sample's ReLU pre-activations
+    are moved, through the biases, near values of KINK_PROBES."""
     network = notation.network
     for _ in range(MAX_REDRAWS):
         parameters = {}
@@ -74,24 +94,37 @@ def draw_point(notation: Notation, rng, assumed: bool) -> Point:
                 for i in network.units(layer - 1):
                     parameters[notation.node("w", layer, (i, j))] = grid(rng, 1.5)
         samples = [
-            draw_sample(notation, rng, parameters, assumed) for _ in range(BATCH_SIZE)
+            draw_sample(notation, rng, parameters, assumed, probe if n == 0 else None)
+            for n in range(BATCH_SIZE)
         ]
         if all(sample is not None for sample in samples):
-            return Point(parameters, tuple(samples), notation.batch_size)
+            return Point(
+                parameters, tuple(samples), notation.batch_size, probe is not None
+            )
     raise Undefined("no point away from the ReLU kinks was found")
 
 
-def draw_sample(notation: Notation, rng, parameters, assumed: bool) -> dict | None:
-    """One sample's inputs, labels and forward pass, or None if it sits on a kink."""
+def draw_sample(
+    notation: Notation, rng, parameters, assumed: bool, probe: int | None = None
+) -> dict | None:
+    """One sample's inputs, labels and forward pass, or None if it sits on a kink.
+    With a probe number, the biases of ReLU units are changed in ``parameters`` to
+    put this sample's pre-activations near the probe's values."""
     network = notation.network
     values = {notation.node("x", 0, (i,)): grid(rng, 2.0) for i in network.units(0)}
     values.update(draw_labels(notation, rng, assumed))
     known = {**parameters, **values}
     for layer in range(1, notation.depth + 1):
+        kinked = network.activation_name(layer) in KINKED
         for j in network.units(layer):
             a = notation.node("a", layer, (j,))
             known[a] = evaluate(network.pre_activation(layer, j), known)
-            if network.activation_name(layer) in KINKED and abs(known[a]) < KINK_MARGIN:
+            if kinked and probe is not None:
+                target = KINK_PROBES[(probe + layer + j) % len(KINK_PROBES)]
+                b = notation.node("b", layer, (j,))
+                parameters[b] = known[b] = round(known[b] + target - known[a], 2)
+                known[a] = evaluate(network.pre_activation(layer, j), known)
+            if kinked and abs(known[a]) < KINK_MARGIN:
                 return None
         for j in network.units(layer):
             z = notation.node("z", layer, (j,))

@@ -100,23 +100,34 @@ class Verdicts:
             if not defined:
                 (which,) = undefined if len(undefined) == 1 else {""}
                 return Outcome("unparsed", undefined_message(pairs, which))
-            return Outcome("verified", self.assumption_note(pairs))
+            note, failure = self.assumption_note(pairs)
+            if failure is None:
+                return Outcome("verified", note)
         culprit = self.culprit(pairs)
         if culprit is not None:
             return Outcome("depends", culprit)
         return Outcome("wrong", "", None, failure)
 
-    def assumption_note(self, pairs) -> str:
+    def assumption_note(self, pairs) -> tuple[str, tuple | None]:
+        """For a link that held at every point: the note that it needs labels summing
+        to one, if it fails with free labels; or, if it fails even with one-hot labels
+        at such a point, that failure, for the link is wrong."""
         if self.free_points is None:
-            return ""
-        for _, left, right in pairs:
-            if compare(self.meaning, left, right, self.free_points).holds is False:
-                labels = [
-                    self.notation.network.latex_names[self.notation.network.y(k)]
-                    for k in self.notation.network.units(self.notation.depth)
-                ]
-                return ASSUMPTION_NOTE.format(condition=" + ".join(labels) + " = 1")
-        return ""
+            return "", None
+        note = ""
+        for item, left, right in pairs:
+            found = compare(self.meaning, left, right, self.free_points)
+            if found.holds is not False:
+                continue
+            one_hot = sharpest(self.meaning, left, right, found)
+            if one_hot is not found:
+                return "", (item, left, right, one_hot)
+            labels = [
+                self.notation.network.latex_names[self.notation.network.y(k)]
+                for k in self.notation.network.units(self.notation.depth)
+            ]
+            note = ASSUMPTION_NOTE.format(condition=" + ".join(labels) + " = 1")
+        return note, None
 
     def culprit(self, pairs) -> str | None:
         """Why the link holds only with an author's wrong value of a label, or None."""
