@@ -3,7 +3,8 @@
 Each file goes to a temporary file beside its target first; only when all are written are
 they renamed into place, so a failure leaves what was on disk before exactly as it was.
 Ctrl-C or SIGTERM while writing takes effect once the files are in place. A target that
-is a symbolic link has the file it points to replaced, and the link kept.
+is a symbolic link has the regular file it points to replaced, and the link kept; a link
+is never built on (no folder is made for it) and nothing but a regular file is replaced.
 """
 
 from __future__ import annotations
@@ -79,8 +80,9 @@ def write_all(files: dict[Path, str | bytes]) -> None:
                 )
         for path, content in files.items():
             target = link_target(path)
-            made += missing_folders(target.parent)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target is path:
+                made += missing_folders(target.parent)
+                target.parent.mkdir(parents=True, exist_ok=True)
             staged.append((stage(target, content), target))
     except BaseException as error:  # an interrupt too: no temporary file is left behind
         for temporary, _ in staged:
@@ -104,31 +106,60 @@ def write_all(files: dict[Path, str | bytes]) -> None:
 
 
 def missing_folders(folder: Path) -> list[Path]:
-    """``folder`` and each of its parents that do not exist yet."""
+    """``folder`` and each of its parents that do not exist yet; a BadInputError if
+    the nearest one that exists is not a folder."""
     missing = []
     while not folder.exists() and folder != folder.parent:
         missing.append(folder)
         folder = folder.parent
+    if not folder.is_dir():
+        raise BadInputError(
+            f"{folder}: is a file where a folder is needed; nothing was changed"
+        )
     return missing
 
 
 def link_target(path: Path) -> Path:
-    """The file that ``path`` links to, if it is a symbolic link; otherwise ``path``."""
+    """The regular file that ``path`` links to, if it is a symbolic link, or ``path``;
+    a BadInputError for anything that is not, or would not be, a regular file."""
     if not path.is_symlink():
+        if path.exists() and not path.is_file():
+            raise BadInputError(
+                f"{path}: is not a regular file (a device, pipe or socket); "
+                "nothing was changed"
+            )
         return path
     try:
-        return path.resolve(strict=False)
+        target = path.resolve(strict=False)
     except RuntimeError:  # a loop of links: an OSError from Python 3.13 on
         raise BadInputError(
             f"{path}: is a symbolic link that loops; nothing was changed"
         ) from None
+    # A link is followed, never built on: no folder is made for it and only a regular
+    # file at its end is replaced.
+    if not target.exists():
+        if not target.parent.is_dir():
+            raise BadInputError(
+                f"{path}: links to {target}, whose folder does not exist; "
+                "nothing was changed"
+            )
+    elif not target.is_file():
+        raise BadInputError(
+            f"{path}: links to {target}, which is not a regular file; "
+            "nothing was changed"
+        )
+    return target
 
 
 def stage(path: Path, content: str | bytes) -> Path:
     """The text in a temporary file beside path, with path's permissions if it exists
     and those the umask allows if not; path's folder exists."""
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else new_file_mode()
-    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as error:
+        error.filename = str(path.parent)  # the folder refused a new file
+        raise
     temporary = Path(name)
     try:
         if isinstance(content, bytes):
@@ -156,6 +187,8 @@ def new_file_mode() -> int:
 def emit(text: str) -> None:
     """Print ``text`` as one or more whole lines on standard output; a stream that cannot
     take it (a full disk, a closed pipe) is a BadInputError."""
+    if sys.stdout is None:  # started with standard output closed
+        raise BadInputError("cannot write to standard output (it is closed)")
     try:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()

@@ -101,7 +101,11 @@ def test_output_folder_that_is_a_file_gives_a_clear_error(tmp_path):
     blocker = tmp_path / "blocker"
     blocker.write_text("keep me")
     result = run_cli("all", "--out", str(blocker))
-    assert result.returncode == 2 and "cannot write" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"derive: error: {blocker}: is a file where a folder is needed; "
+        "nothing was changed\n"
+    )
     assert blocker.read_text() == "keep me"
 
 
@@ -205,6 +209,65 @@ def test_a_looping_symbolic_link_is_one_line_and_left_alone(tmp_path):
     with pytest.raises(BadInputError, match="kernels.py: .*nothing was changed$"):
         output.write_files({loop: "new"})
     assert loop.is_symlink() and [p.name for p in tmp_path.iterdir()] == ["kernels.py"]
+
+
+def test_a_link_to_a_pipe_or_a_missing_folder_is_refused_and_nothing_changes(tmp_path):
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    kept = tmp_path / "derivation.tex"
+    kept.write_text("old")
+    to_pipe, dangling = tmp_path / "kernels.py", tmp_path / "network.svg"
+    to_pipe.symlink_to(pipe)
+    dangling.symlink_to(tmp_path / "elsewhere" / "network.svg")
+    with pytest.raises(BadInputError, match="which is not a regular file; nothing"):
+        output.write_files({kept: "new", to_pipe: "new"})
+    with pytest.raises(BadInputError, match="whose folder does not exist; nothing"):
+        output.write_files({kept: "new", dangling: "new"})
+    assert kept.read_text() == "old" and pipe.is_fifo()
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_pipe_where_a_file_goes_is_refused(tmp_path):
+    pipe = tmp_path / "kernels.py"
+    os.mkfifo(pipe)
+    with pytest.raises(BadInputError, match="kernels.py: is not a regular file"):
+        output.write_files({pipe: "new"})
+    assert pipe.is_fifo()
+
+
+def test_a_file_where_a_folder_goes_is_one_line(tmp_path):
+    (tmp_path / "seed").write_text("a file")
+    with pytest.raises(BadInputError, match="seed: is a file where a folder is needed"):
+        output.write_files({tmp_path / "seed" / "kernels.py": "new"})
+    assert (tmp_path / "seed").read_text() == "a file"
+
+
+def test_a_folder_that_refuses_new_files_is_named(tmp_path, monkeypatch):
+    def mkstemp_refused(*arguments, **options):
+        raise PermissionError(errno.EACCES, "Permission denied", "/x/.kernels.py.tmp")
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_refused)
+    with pytest.raises(BadInputError) as raised:
+        output.write_files({tmp_path / "kernels.py": "new"})
+    assert str(raised.value) == (
+        f"{tmp_path}: cannot write (Permission denied); nothing was changed"
+    )
+
+
+def test_a_closed_standard_output_is_one_line_and_exit_2(tmp_path):
+    document = tmp_path / "right.md"
+    document.write_text("$$ x_1 = x_1 $$\n")
+    finished = subprocess.run(
+        [sys.executable, "-m", "derive", "audit", str(document)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert finished.returncode == 2
+    assert finished.stderr == (
+        "derive: error: cannot write to standard output (it is closed)\n"
+    )
 
 
 SIGTERM_WHILE_WRITING = """
