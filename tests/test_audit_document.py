@@ -241,3 +241,53 @@ def test_backticks_in_latex_source_are_quotes():
     assert [[side.text for side in chain.sides] for chain in document.chains] == [
         ["a", "b"]
     ]
+
+
+def chain_texts(document) -> list[list[str]]:
+    return [[side.text for side in chain.sides] for chain in document.chains]
+
+
+def test_markdown_html_comments_are_not_read():
+    text = "<!-- $$a = 5$$\n$$b = 6$$ -->\n$$c = d$$\n<!-- never closed $$e = f$$"
+    document = read_document(text)
+    assert chain_texts(document) == [["c", "d"]]
+    assert document.chains[0].link_lines == [3]
+
+
+def test_markdown_indented_code_is_shown_as_code_with_a_warning():
+    text = "Not this:\n\n    $$a = 5$$\n\n$$b = c$$\n"
+    document = read_document(text)
+    assert chain_texts(document) == [["b", "c"]]
+    assert document.warnings == [
+        (
+            3,
+            "an indented code block (four spaces) holds display math, which is shown "
+            "as code and not checked",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. The first step:\n\n    $$a = b$$\n",  # a list item's own paragraph
+        "Text\n    $$a = b$$\n",  # no blank line before: a paragraph's lazy line
+        "$$\n\\begin{aligned}\n\n    a &= b\n\\end{aligned}\n$$\n",  # a display's row
+        "```\n$$\n```\n\n    \\[ x = y \\]\n\n$$a = b$$\n",  # a fence's $$ is code
+    ],
+    ids=["list-item", "paragraph", "display-row", "fence"],
+)
+def test_indented_math_that_is_not_a_code_block_is_read(text):
+    assert ["a", "b"] in chain_texts(read_document(text))
+
+
+def test_latex_verbatim_text_is_not_read():
+    text = (
+        "\\begin{verbatim}\n\\[ a = 5 \\]\n\\end{verbatim}\n"
+        "\\verb|$$b = 6$$| and \\verb*+\\[c = 7\\]+\n"
+        "\\[ d = e \\]\n"
+        "\\begin{lstlisting}\n$$f = 8$$\n\\end{lstlisting}\n"
+    )
+    document = read_document(text, latex=True)
+    assert chain_texts(document) == [["d", "e"]]
+    assert document.chains[0].link_lines == [5]

@@ -29,6 +29,22 @@ WRAPPERS = re.compile(
     r"\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|multlined)\}(?:\{\d+\})?"
     r"|\\(?:label|tag\*?)\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])"
 )
+HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+# Text that LaTeX prints as it stands: \begin{verbatim}...\end{verbatim} and kin, \verb|...|.
+VERBATIM = re.compile(
+    r"\\begin\{(?P<name>(?:verbatim|Verbatim|lstlisting|minted|comment)\*?)\}"
+    r".*?(?:\\end\{(?P=name)\}|\Z)"
+    r"|\\verb\*?(?P<delimiter>[^A-Za-z*\s])[^\n]*?(?P=delimiter)",
+    re.DOTALL,
+)
+FENCE = re.compile(r"[ \t]*(```|~~~)")
+LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+DISPLAY_OPENER = re.compile(r"\$\$|\\\[|\\begin\{")
+# What opens or closes a display, for telling code from a display's indented rows.
+DISPLAY_MARK = re.compile(
+    r"(?<!\\)(?P<dollars>\$\$)|(?<!\\)\\(?P<bracket>[\[\]])"
+    rf"|\\(?P<side>begin|end)\{{(?:{ENVIRONMENTS})\*?\}}"
+)
 TRAILING_PUNCTUATION = re.compile(r"\s*(?<!\\)[,;.]\s*$")
 CONDITION = re.compile(r"\\text\{\s*(?:when|if)\s*\}")
 # A % after an even number of backslashes opens a comment: '\\%' is a row end and one.
@@ -78,14 +94,16 @@ class Piece:
 
 def read_document(text: str, latex: bool = False) -> Document:
     """Every chain of every display in the text, in order, within the link budget. In
-    LaTeX source, % comments are blanked first, so a commented-out display is not read;
-    in Markdown, % is text outside math, and inline code spans are blanked."""
-    if latex:
-        text = blank_comments(text)
-    else:
-        text = blank_code_spans(text)
-    lines = LineIndex(text)
+    LaTeX source, % comments and verbatim text are blanked first, so a commented-out
+    display is not read; in Markdown, % is text outside math, and inline code spans,
+    indented code blocks and HTML comments are blanked."""
     document = Document()
+    if latex:
+        text = blank_comments(blank_matches(VERBATIM, text))
+    else:
+        text = blank_matches(HTML_COMMENT, blank_code_spans(text))
+        text = blank_indented_code(text, document)
+    lines = LineIndex(text)
     links = 0
     for start, end in displays(text, document, lines):
         document.displays += 1
@@ -211,6 +229,67 @@ def blank_code_spans(text: str) -> str:
     """Markdown text with each inline code span (`...`, ``...``) replaced by spaces:
     math shown as code is an example, not a claim."""
     return CODE_SPAN.sub(lambda match: " " * len(match.group(0)), text)
+
+
+def blank_matches(pattern: re.Pattern, text: str) -> str:
+    """The text with every match of the pattern replaced by spaces, but its line ends
+    kept, so that line numbers do not change."""
+    return pattern.sub(lambda match: re.sub(r"[^\n]", " ", match.group(0)), text)
+
+
+def blank_indented_code(text: str, document: Document) -> str:
+    """Markdown text with each indented code block (lines indented by four spaces or a
+    tab, after a blank line and outside a list) replaced by spaces; a warning names
+    each block that holds a display, since it is shown as code and not checked."""
+    lines = text.split("\n")
+    in_code = in_list = False
+    previous_blank = True
+    open_displays = {"dollars": False, "bracket": False, "side": 0}
+    fence = None  # the fence of the fenced code block the line is in
+    for number, line in enumerate(lines):
+        blank = not line.strip()
+        indented = line.expandtabs(4).startswith("    ")
+        if fence is not None or (not indented and FENCE.match(line)):
+            if fence is None:
+                fence = FENCE.match(line).group(1)
+            elif line.strip().startswith(fence):
+                fence = None
+            in_code, previous_blank = False, False
+            continue
+        in_display = any(open_displays.values())
+        if in_code and not (blank or indented):
+            in_code = False
+        elif (
+            not in_code and indented and previous_blank and not (in_list or in_display)
+        ):
+            in_code, first = True, number
+            warned = False
+        if in_code:
+            if not warned and DISPLAY_OPENER.search(line):
+                message = (
+                    "an indented code block (four spaces) holds display math, which "
+                    "is shown as code and not checked"
+                )
+                document.warnings.append((first + 1, message))
+                warned = True
+            lines[number] = " " * len(line)
+            previous_blank = blank
+            continue
+        for mark in DISPLAY_MARK.finditer(line):
+            if mark.lastgroup == "dollars":
+                open_displays["dollars"] = not open_displays["dollars"]
+            elif mark.lastgroup == "bracket":
+                open_displays["bracket"] = mark.group("bracket") == "["
+            else:
+                step = 1 if mark.group("side") == "begin" else -1
+                open_displays["side"] = max(0, open_displays["side"] + step)
+        if not blank:
+            if LIST_ITEM.match(line):
+                in_list = True
+            elif previous_blank and not line[:1].isspace():
+                in_list = False
+        previous_blank = blank
+    return "\n".join(lines)
 
 
 def blank_comments(text: str) -> str:
