@@ -6,6 +6,7 @@ naming the file, the key, the bad value and what is allowed.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 import re
@@ -182,9 +183,19 @@ def did_you_mean(value: str, allowed: tuple[str, ...]) -> str:
 
 
 def type_name(value: Any) -> str:
-    return {bool: "boolean", int: "integer", float: "float", str: "string"}.get(
-        type(value), type(value).__name__
-    )
+    """The TOML name of a value's type, with its article: 'a table'."""
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a float",
+        str: "a string",
+        dict: "a table",
+        list: "an array",
+        datetime.datetime: "a date-time",
+        datetime.date: "a date",
+        datetime.time: "a time",
+    }
+    return names.get(type(value), type(value).__name__)
 
 
 def read_name(value: Any, source: str) -> str:

@@ -57,12 +57,22 @@ BAD_SPECS = [
     (
         "wrong-type",
         GOOD.replace("inputs = 2", 'inputs = "2"'),
-        "'inputs' must be an integer, got string",
+        "'inputs' must be an integer, got a string",
     ),
     (
         "boolean-count",
         GOOD.replace("inputs = 2", "inputs = true"),
-        "'inputs' must be an integer, got boolean",
+        "'inputs' must be an integer, got a boolean",
+    ),
+    (
+        "table-count",
+        GOOD.replace("inputs = 2", "inputs = {count = 2}"),
+        "'inputs' must be an integer, got a table",
+    ),
+    (
+        "date-count",
+        GOOD.replace("inputs = 2", "inputs = 1979-05-27"),
+        "'inputs' must be an integer, got a date",
     ),
     (
         "zero-units",
