@@ -178,6 +178,14 @@ def test_bad_params_are_named(seed_kernels):
         seed_kernels.forward(params, np.zeros((1, 2)))
 
 
+def test_a_missing_parameter_is_named_with_those_needed(seed_kernels):
+    params = seed_kernels.init_params(np.random.default_rng(0))
+    del params["b1"]
+    expected = r"params\['b1'\] is missing; params must hold W1, b1, W2, b2$"
+    with pytest.raises(ValueError, match=expected):
+        seed_kernels.loss_and_grads(params, np.zeros((1, 2)), np.eye(2)[:1])
+
+
 MASKED = np.ma.masked_array([[1.0, 2.0], [1e6, 3.0]], mask=[[0, 0], [1, 0]])
 
 
@@ -405,7 +413,7 @@ def test_backward_checks_params_and_cache(seed_kernels, change):
         cache = cache[:2]
     else:
         cache = tuple(reversed(cache))
-    with pytest.raises(ValueError, match=r"^(params\['W2'\]|cache) must be"):
+    with pytest.raises(ValueError, match=r"^(params\['W2'\] is|cache must be)"):
         seed_kernels.backward(params, cache, y)
 
 

@@ -630,3 +630,12 @@ def test_init_params_wants_a_generator_like_the_numpy_kernels(seed_pair, rng):
     for module in seed_pair:
         with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
             module.init_params(rng)
+
+
+def test_a_missing_parameter_is_named_by_both_backends(seed_pair):
+    for kernels in seed_pair:
+        params = kernels.init_params(np.random.default_rng(0))
+        del params["W2"]
+        expected = r"params\['W2'\] is missing; params must hold W1, b1, W2, b2$"
+        with pytest.raises(ValueError, match=expected):
+            kernels.loss_and_grads(params, np.zeros((1, 2)), np.eye(2)[:1])

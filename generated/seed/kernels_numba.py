@@ -297,8 +297,12 @@ def _params_dtype(params: dict[str, np.ndarray]) -> np.dtype:
         )
     first: str | None = None
     for name, shape in PARAM_SHAPES.items():
-        value = params.get(name)
         label = f"params[{name!r}]"
+        if name not in params:
+            raise ValueError(
+                f"{label} is missing; params must hold {', '.join(PARAM_SHAPES)}"
+            )
+        value = params[name]
         _refuse_masked(value, label)
         if isinstance(value, np.ndarray) and type(value) is not np.ndarray:
             raise ValueError(
