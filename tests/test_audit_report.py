@@ -225,6 +225,33 @@ def test_dropped_softmax_cross_terms_are_named(tmp_path, claim, diagnosed):
     assert link["verdict"] == ("verified" if claim == DIAGNOSED[1][1] else "wrong")
 
 
+@pytest.mark.parametrize(
+    ("last", "diagnosed"),
+    [
+        (r"\Delta z_2^{(2)} z_2^{(2)} (1 - z_2^{(2)})", True),  # the k = 2 term alone
+        (r"\Delta z_1^{(2)} z_1^{(2)} (1 - z_1^{(2)})", False),  # the wrong unit
+    ],
+    ids=["own-term-kept", "other-unit"],
+)
+def test_cross_terms_dropped_from_a_written_out_sum_are_named(
+    tmp_path, last, diagnosed
+):
+    path = tmp_path / "sum.md"
+    path.write_text(
+        "$$\\frac{\\partial L}{\\partial a_2^{(2)}} "
+        "= \\sum_k \\Delta z_k^{(2)} z_k^{(2)} (\\delta_{k2} - z_2^{(2)}) "
+        f"= {last}$$\n"
+    )
+    first, second = json.loads(audit_file(str(path), output_format="json")[0])["links"]
+    assert first["verdict"] == "verified" and second["verdict"] == "wrong"
+    expected = (
+        "the right side is \\frac{\\partial L}{\\partial a_2^{(2)}} only if each "
+        "z_k^{(2)} changed with its own a_k^{(2)} alone"
+    )
+    assert (expected in second["message"]) == diagnosed
+    assert (CROSS_TERMS in second["message"]) == diagnosed
+
+
 def test_no_cross_terms_diagnosis_without_a_softmax_layer(tmp_path):
     spec = tmp_path / "sigmoid.toml"
     spec.write_text(

@@ -24,7 +24,7 @@ from derive.audit.meaning import Meaning
 from derive.audit.notation import Notation
 from derive.audit.numeric import draw_points
 from derive.audit.symbols import free_letters
-from derive.audit.verdicts import Outcome, Verdicts
+from derive.audit.verdicts import Outcome, Verdicts, shorten
 
 logger = logging.getLogger(__name__)
 
@@ -178,10 +178,6 @@ def out_of_range(notation: Notation, sides, letters: set[str]) -> bool:
         for symbol in side.free_symbols
         if symbol in notation.unknowns
     )
-
-
-def shorten(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 __all__ = ["Judge", "Link", "Outcome"]

@@ -190,7 +190,10 @@ class Verdicts:
             "at the counterexample"
         )
         if self.drops_cross_terms(left, right):
-            message += "; " + self.cross_terms_note()
+            message += "; " + self.cross_terms_note("the link holds")
+        elif k > 0 and self.drops_cross_terms(item.sides[0], right):
+            start = shorten(chain.sides[0].text)
+            message += "; " + self.cross_terms_note(f"the right side is {start}")
         if answer is not None:
             at = ", ".join(f"{letter} = {value}" for letter, value in item.env.items())
             at = f" (at {at})" if at else ""  # a general rule: the instance that failed
@@ -199,20 +202,22 @@ class Verdicts:
 
     def drops_cross_terms(self, left: sp.Expr, right: sp.Expr) -> bool:
         """Whether the link would hold if each softmax output changed with its own
-        pre-activation alone: the slip of dropping the Jacobian's cross terms."""
+        pre-activation alone: the slip of dropping the Jacobian's cross terms. Also
+        asked of a chain's first side and a later one, for a chain whose sum over k
+        is written out before its terms k != j are dropped."""
         if self.without_cross_terms is None:
             return False
         comparison = compare(self.without_cross_terms, left, right, self.points)
         return comparison.holds is True
 
-    def cross_terms_note(self) -> str:
+    def cross_terms_note(self, claim: str) -> str:
         if len(self.softmax_layers) == 1:
             layer = f"^{{({self.softmax_layers[0]})}}"
         else:
             layer = ""  # several softmax layers: the note speaks of each alike
         z_k, z_j, a_j = f"z_k{layer}", f"z_j{layer}", f"a_j{layer}"
         return (
-            "the cross terms of the softmax Jacobian are missing: the link holds only "
+            f"the cross terms of the softmax Jacobian are missing: {claim} only "
             f"if each {z_k} changed with its own a_k{layer} alone, but "
             f"d{z_k}/d{a_j} = -{z_k} {z_j} for k != j"
         )
@@ -338,3 +343,7 @@ def record_label(
     if first in notation.deltas:
         return 0, first, sides[1]
     return None
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
