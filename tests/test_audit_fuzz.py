@@ -124,6 +124,8 @@ HOSTILE = [
     ("control-characters", "$$ x_1 \x07 = \x1b[31m x_2 $$"),
     ("empty-sides", "$$ = = = $$ $$ $$ \\[ \\]"),
     ("only-openers", "$$ \\[ \\begin{equation} " * 100),
+    ("unclosed-macros", "\\newcommand{\\a}{" * 20000 + "$$ x_1 = x_1 $$"),
+    ("doubling-macro", "\\def\\a{\\a\\a}\n$$ x_1 = \\a $$"),
 ]
 
 

@@ -112,8 +112,8 @@ def audit_text(
     for LaTeX source, whose % comments are not read."""
     started = time.process_time()
     spec = spec if spec is not None else load_spec(None)
-    judge = Judge(Notation(spec))
     document = read_document(text, latex)
+    judge = Judge(Notation(spec), document.macros)
     audit = Audit(source, spec, displays=document.displays)
     for chain in document.chains:
         if time.process_time() - started > TIME_BUDGET_SECONDS:

@@ -13,6 +13,8 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from derive.audit.macros import Macro, find_macros
+
 MAX_LINKS = 600
 
 ENVIRONMENTS = "equation|align|gather|multline|eqnarray|displaymath|flalign|alignat"
@@ -83,6 +85,7 @@ class Document:
     chains: list[Chain] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
     displays: int = 0  # how many displays the text has, with or without equations
+    macros: dict[str, Macro] = field(default_factory=dict)  # the text's own macros
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ def read_document(text: str, latex: bool = False) -> Document:
     else:
         text = blank_matches(HTML_COMMENT, blank_code_spans(text))
         text = blank_indented_code(text, document)
+    document.macros = find_macros(text)
     lines = LineIndex(text)
     links = 0
     for start, end in displays(text, document, lines):
