@@ -48,6 +48,16 @@ class OneLineErrorParser(argparse.ArgumentParser):
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
+    def _print_message(self, message: str, file=None) -> None:
+        # --help and --version: a standard output that cannot take them is an error.
+        if message and file in (None, sys.stdout):
+            try:
+                emit(message)
+            except BadInputError as error:
+                self.exit(2, f"derive: error: {error}\n")
+            return
+        super()._print_message(message, file)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineErrorParser(

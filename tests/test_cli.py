@@ -504,6 +504,22 @@ def test_a_full_standard_output_is_one_line_and_exit_2(tmp_path):
     )
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize("option", ["--help", "--version"])
+def test_help_that_cannot_be_written_is_exit_2(option):
+    with open("/dev/full", "w") as full:
+        finished = subprocess.run(
+            [sys.executable, "-m", "derive", option],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert finished.returncode == 2
+    assert finished.stderr == (
+        "derive: error: cannot write to standard output (No space left on device)\n"
+    )
+
+
 def test_a_failed_write_names_the_file_and_leaves_no_new_folder(tmp_path, monkeypatch):
     real_fdopen = os.fdopen
 
