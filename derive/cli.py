@@ -131,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("file", help="Markdown or LaTeX file with display math")
     audit.add_argument("--spec", help="network spec (TOML); default: the seed network")
     audit.add_argument("--format", choices=("text", "json"), default="text")
+    audit.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 unless every link is verified and there is no warning",
+    )
 
     train = commands.add_parser(
         "train",
@@ -246,6 +251,8 @@ def run_audit(arguments: argparse.Namespace) -> int:
     except ImportError:
         raise NotSupportedError("derive audit is not available in this build") from None
 
-    report, code = audit_file(arguments.file, arguments.spec, arguments.format)
+    report, code = audit_file(
+        arguments.file, arguments.spec, arguments.format, arguments.strict
+    )
     emit(report)
     return code

@@ -549,3 +549,23 @@ def test_an_empty_spec_path_is_one_line():
         result.stderr
         == "derive: error: the spec path is empty; name a .toml spec file\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("document", "plain", "strict"),
+    [
+        ("$$ z_1^{(1)} = \\max(0, a_1^{(1)}) $$\n", 0, 0),
+        ("$$ z_1^{(1)} = \\foo $$\n", 0, 1),  # unparsed
+        ("$$ z_1^{(1)} = q_1 $$\n", 0, 1),  # unknown symbol
+        ("$$ z_1^{(1)} = 1 $$\n$$ a b $$\n", 1, 1),  # wrong, and a display without '='
+        ("$$ z_1^{(1)} = \\max(0, a_1^{(1)}) $$\n$$ a b $$\n", 0, 1),  # a warning
+    ],
+    ids=["verified", "unparsed", "unknown-symbol", "wrong", "warning"],
+)
+def test_strict_audit_fails_unless_every_link_is_verified(
+    tmp_path, document, plain, strict
+):
+    path = tmp_path / "derivation.md"
+    path.write_text(document)
+    assert run_cli("audit", str(path)).returncode == plain
+    assert run_cli("audit", "--strict", str(path)).returncode == strict

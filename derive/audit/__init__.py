@@ -29,10 +29,14 @@ LATEX_SUFFIXES = (".tex", ".ltx", ".latex")
 
 
 def audit_file(
-    path: str, spec_path: str | None = None, output_format: str = "text"
+    path: str,
+    spec_path: str | None = None,
+    output_format: str = "text",
+    strict: bool = False,
 ) -> tuple[str, int]:
     """Return (report text or JSON string, exit code): 0 no link wrong, 1 some link
-    wrong; raise BadInputError (one line) for unusable input."""
+    wrong, or, when ``strict``, some link not verified or some warning; raise
+    BadInputError (one line) for unusable input."""
     if output_format not in FORMATS:
         raise BadInputError(
             f"format {output_format!r} is not known; allowed: {', '.join(FORMATS)}"
@@ -55,7 +59,9 @@ def audit_file(
             "and equation or align environments, not inline $...$"
         )
     rendered = render_json(audit) if output_format == "json" else render_text(audit)
-    return rendered, 1 if audit.wrong else 0
+    unchecked = any(link.verdict != "verified" for link in audit.links)
+    failed = audit.wrong or (strict and (unchecked or bool(audit.warnings)))
+    return rendered, 1 if failed else 0
 
 
 def read_text(path: Path) -> str:
