@@ -1,6 +1,7 @@
 """The command line: ``derive all|latex|kernels|audit``, on top of the pipeline stages.
 
-Exit codes: 0 success; 1 an audited document has a wrong step; 2 bad input (a spec, a file,
+Exit codes: 0 success; 1 an audited document has a wrong step (with --strict, a step not
+verified or a warning); 2 bad input (a spec, a file,
 an argument) or a missing optional dependency; 3 a derivation step failed its proof (a bug
 in derive, please report it); 130 interrupted.
 """
@@ -64,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="derive",
         description="Derive backpropagation for a feed-forward network, prove every step "
         "with SymPy, and generate LaTeX and NumPy kernels; or audit a hand derivation.",
-        epilog="Exit codes: 0 success, 1 audit found a wrong step, 2 bad input, "
+        epilog="Exit codes: 0 success, 1 audit found a wrong step (or, with --strict, "
+        "one it could not verify), 2 bad input, "
         "3 a step failed its proof, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"derive {__version__}")
