@@ -280,3 +280,30 @@ def test_values_that_differ_are_shown_to_as_many_digits_as_it_takes(tmp_path):
         r"the left is (\S+) and the right (\S+) at", link["message"]
     ).groups()
     assert left != right and float(left) == pytest.approx(float(right), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("claim", "truth"),
+    [
+        (
+            r"\frac{\partial z_1^{(2)}}{\partial a_2^{(2)}} = z_1^{(2)} z_2^{(2)}",
+            r"- z_{1}^{(2)} z_{2}^{(2)}",
+        ),
+        (
+            r"\frac{\partial z_1^{(2)}}{\partial a_1^{(2)}} = z_1^{(2)} (1 + z_1^{(2)})",
+            r"z_{1}^{(2)} \left(1 - z_{1}^{(2)}\right)",
+        ),
+        (r"\frac{\partial z_1^{(1)}}{\partial a_1^{(1)}} = 1", r"[a_{1}^{(1)} > 0]"),
+        (
+            r"\frac{\partial a_1^{(2)}}{\partial z_1^{(1)}} = w_{12}^{(2)}",
+            r"w_{11}^{(2)}",
+        ),
+    ],
+    ids=["softmax-cross", "softmax-own", "relu", "weight"],
+)
+def test_a_wrong_jacobian_entry_is_given_its_true_value(tmp_path, claim, truth):
+    path = tmp_path / "entry.md"
+    path.write_text(f"$${claim}$$\n")
+    (link,) = json.loads(audit_file(str(path), output_format="json")[0])["links"]
+    assert link["verdict"] == "wrong"
+    assert link["message"].endswith(f" = {truth}")

@@ -200,6 +200,27 @@ class Verdicts:
             message += f"; in truth{at} {chain.sides[0].text} = {answer[0]}"
         return Outcome("wrong", message, example)
 
+    def jacobian_entry(self, body: sp.Symbol, variable: sp.Symbol) -> sp.Expr:
+        """d body / d variable for two nodes: an activation's slope by its own layer's
+        pre-activations in z, as a hand derivation writes it; else as resolved."""
+        notation = self.notation
+        node, by = notation.nodes[body], notation.nodes.get(variable)
+        if (
+            by is not None
+            and (node.kind, by.kind) == ("z", "a")
+            and node.layer == by.layer
+        ):
+            name = notation.network.activation_name(node.layer)
+            k, j = node.indices[0], by.indices[0]
+            if name == "softmax":
+                z_j = notation.node("z", node.layer, (j,))
+                return body * (1 - body) if k == j else -body * z_j
+            if name == "sigmoid":
+                return body * (1 - body) if k == j else sp.Integer(0)
+            if name == "tanh":
+                return 1 - body**2 if k == j else sp.Integer(0)
+        return self.meaning.resolve(Diff(body, variable))
+
     def drops_cross_terms(self, left: sp.Expr, right: sp.Expr) -> bool:
         """Whether the link would hold if each softmax output changed with its own
         pre-activation alone: the slip of dropping the Jacobian's cross terms. Also
@@ -228,17 +249,20 @@ class Verdicts:
         latex = None
         if subject in notation.deltas:
             subject = Diff(notation.loss, notation.deltas[subject])
-        if isinstance(subject, Diff) and subject.args[1] in notation.nodes:
+        losses = (notation.loss, notation.batch_loss)
+        if isinstance(subject, Diff) and subject.args[0] in losses:
             body, variable = subject.args
+            if variable not in notation.nodes:
+                return None
             expression, assumed = right_expression(notation, variable)
             latex = notation.latex(expression)
             if body == notation.batch_loss:
                 share = r"\frac{1}{N} " if notation.spec.reduction == "mean" else ""
                 latex = rf"{share}\sum_{{n=1}}^{{N}} \left({latex}\right)"
-            elif body != notation.loss:
-                return None
             if assumed:
                 latex += " (with labels summing to one)"
+        elif isinstance(subject, Diff) and set(subject.args) <= notation.nodes.keys():
+            latex = notation.latex(self.jacobian_entry(*subject.args))
         elif notation.is_forward_node(subject):
             latex = notation.latex(notation.definition(subject))
         if latex is None:
