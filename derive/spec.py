@@ -329,4 +329,10 @@ def check_loss_fits_output(spec: Spec) -> list[str]:
             f"{spec.source}: a softmax over one unit is the constant 1 and learns nothing; "
             "use 'sigmoid' for one output"
         )
+    for index, layer in enumerate(spec.layers[:-1]):
+        if layer.activation == "softmax" and layer.units == 1:
+            warnings.append(
+                f"{spec.source}: 'layers[{index}]' is a softmax over one unit, the "
+                "constant 1, so no gradient reaches the layers before it"
+            )
     return warnings

@@ -205,3 +205,13 @@ def test_unreadable_spec_file(tmp_path, problem, message):
 def test_unwise_combination_warns_but_loads():
     spec = parse_spec(GOOD.replace('"softmax"', '"identity"'), "net.toml")
     assert any("can be zero or negative" in warning for warning in spec.warnings)
+
+
+def test_a_one_unit_softmax_hidden_layer_warns_that_nothing_passes_it():
+    text = GOOD.replace("units = 3", "units = 1").replace('"relu"', '"softmax"')
+    spec = parse_spec(text, "net.toml")
+    assert spec.layers[0].activation == "softmax" and spec.layers[0].units == 1
+    assert spec.warnings == (
+        "net.toml: 'layers[0]' is a softmax over one unit, the constant 1, so no "
+        "gradient reaches the layers before it",
+    )
