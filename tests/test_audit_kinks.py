@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from derive.audit import audit_text
+from derive.spec import parse_spec
 
 WRONG = [
     ("step-at-0.5", r"\Delta a_2^{(1)} = \Delta z_2^{(1)} [a_2^{(1)} > 0.5]"),
@@ -64,3 +65,31 @@ def test_the_right_step_in_a_correction_is_an_iverson_bracket():
     assert link.message.endswith(
         r"in truth \Delta a_2^{(1)} = \Delta z_{2}^{(1)} [a_{2}^{(1)} > 0]"
     )
+
+
+THREE_LAYERS = """name = "deep"
+inputs = 2
+loss = "cross_entropy"
+[[layers]]
+units = 4
+activation = "relu"
+[[layers]]
+units = 3
+activation = "relu"
+[[layers]]
+units = 2
+activation = "softmax"
+"""
+
+
+@pytest.mark.parametrize("layer", [1, 2])
+@pytest.mark.parametrize("threshold", ["-0.3", "-0.1", "0", "0.5"])
+def test_a_step_in_any_relu_layer_of_a_deeper_network_is_placed_right(layer, threshold):
+    spec = parse_spec(THREE_LAYERS, "deep.toml")
+    claims = "\n".join(
+        rf"$$ \Delta a_{j}^{{({layer})}} = \Delta z_{j}^{{({layer})}} "
+        rf"[a_{j}^{{({layer})}} > {threshold}] $$"
+        for j in (1, 2, 3)
+    )
+    verdicts = {link.verdict for link in audit_text(claims, spec).links}
+    assert verdicts == {"verified" if threshold == "0" else "wrong"}

@@ -22,8 +22,25 @@ KINK_MARGIN = (
 KINKED = ("relu", "leaky_relu")
 # Where the probe points put each ReLU unit's pre-activation (to within 0.005), one value
 # per point, so that a step placed wrong (at a = 1, or smoothed out) meets a sample
-# between its own kink and the true one.
+# between its own kink and the true one. The ReLU units of the other layers are put on
+# (at ON_PROBES), so that the probed layer's gradients are not cut off behind them.
 KINK_PROBES = (0.08, 0.4, 1.2, 3.5, -0.08, -0.4, -1.2, -3.5)
+ON_PROBES = (0.4, 1.2, 0.8, 2.5)
+# At most this many probe points in all; a deep network probes fewer values a layer.
+MAX_PROBE_POINTS = 48
+
+
+@dataclass(frozen=True)
+class Probe:
+    layer: int  # the layer whose ReLU units take KINK_PROBES
+    number: int  # which of them: unit j takes KINK_PROBES[(number + j) % 8]
+
+    def target(self, layer: int, j: int) -> float:
+        if layer == self.layer:
+            return KINK_PROBES[(self.number + j) % len(KINK_PROBES)]
+        return ON_PROBES[(self.number + j) % len(ON_PROBES)]
+
+
 MAX_REDRAWS = 200
 
 
@@ -50,22 +67,31 @@ def draw_points(
     """Random points; assumed=True draws labels that satisfy the loss's assumption.
     More are drawn, up to four times as many, until every ReLU unit is seen both on
     and off, so that a claim wrong for only one side of a kink cannot slip through;
-    then, for a network with ReLU units, one probe point per value of KINK_PROBES."""
+    then, for each layer of ReLU units, probe points that put them near each value of
+    KINK_PROBES."""
     rng = np.random.default_rng(seed)
     points = [draw_point(notation, rng, assumed) for _ in range(count)]
     while len(points) < 4 * count and not covers_kinks(notation, points):
         points.append(draw_point(notation, rng, assumed))
-    if any(name in KINKED for name in activations(notation)):
-        points += [
-            draw_point(notation, rng, assumed, probe)
-            for probe in range(len(KINK_PROBES))
-        ]
-    return points
+    return points + [draw_point(notation, rng, assumed, p) for p in probes(notation)]
 
 
-def activations(notation: Notation) -> list[str]:
+def probes(notation: Notation) -> list[Probe]:
     network = notation.network
-    return [network.activation_name(layer) for layer in range(1, notation.depth + 1)]
+    layers = [
+        layer
+        for layer in range(1, notation.depth + 1)
+        if network.activation_name(layer) in KINKED
+    ]
+    if not layers:
+        return []
+    each = max(2, min(len(KINK_PROBES), MAX_PROBE_POINTS // len(layers)))
+    step = len(KINK_PROBES) // each  # a spread of values when not all are probed
+    return [
+        Probe(layer, (k * step + layer) % len(KINK_PROBES))
+        for layer in layers
+        for k in range(each)
+    ]
 
 
 def covers_kinks(notation: Notation, points: list[Point]) -> bool:
@@ -83,8 +109,8 @@ def covers_kinks(notation: Notation, points: list[Point]) -> bool:
 def draw_point(
     notation: Notation, rng, assumed: bool, probe: int | None = None
 ) -> Point:
-    """A random point; with a probe number, its first sample's ReLU pre-activations
-    are moved, through the biases, near values of KINK_PROBES."""
+    """A random point; with a probe, its first sample's ReLU pre-activations are
+    moved, through the biases, near the probe's targets."""
     network = notation.network
     for _ in range(MAX_REDRAWS):
         parameters = {}
@@ -105,11 +131,11 @@ def draw_point(
 
 
 def draw_sample(
-    notation: Notation, rng, parameters, assumed: bool, probe: int | None = None
+    notation: Notation, rng, parameters, assumed: bool, probe: Probe | None = None
 ) -> dict | None:
     """One sample's inputs, labels and forward pass, or None if it sits on a kink.
-    With a probe number, the biases of ReLU units are changed in ``parameters`` to
-    put this sample's pre-activations near the probe's values."""
+    With a probe, the biases of ReLU units are changed in ``parameters`` to put this
+    sample's pre-activations near the probe's targets."""
     network = notation.network
     values = {notation.node("x", 0, (i,)): grid(rng, 2.0) for i in network.units(0)}
     values.update(draw_labels(notation, rng, assumed))
@@ -120,9 +146,9 @@ def draw_sample(
             a = notation.node("a", layer, (j,))
             known[a] = evaluate(network.pre_activation(layer, j), known)
             if kinked and probe is not None:
-                target = KINK_PROBES[(probe + layer + j) % len(KINK_PROBES)]
                 b = notation.node("b", layer, (j,))
-                parameters[b] = known[b] = round(known[b] + target - known[a], 2)
+                shift = probe.target(layer, j) - known[a]
+                parameters[b] = known[b] = round(known[b] + shift, 2)
                 known[a] = evaluate(network.pre_activation(layer, j), known)
             if kinked and abs(known[a]) < KINK_MARGIN:
                 return None
