@@ -281,6 +281,41 @@ def test_indented_math_that_is_not_a_code_block_is_read(text):
     assert ["a", "b"] in chain_texts(read_document(text))
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A longer fence is closed only by one as long: the ``` line inside is code.
+        ("````\n```python\n$$a = 5$$\n````\n$$b = c$$\n", [["b", "c"]]),
+        ("````\n```\n````\n$$b = c$$\n", [["b", "c"]]),
+        ("~~~\n$$a = 5$$\n~~~~\n$$b = c$$\n", [["b", "c"]]),
+        ("```x```\n$$b = c$$\n", [["b", "c"]]),  # a code span, not a fence
+        ("- item\n\n  ```\n  $$a = 5$$\n  ```\n$$b = c$$\n", [["b", "c"]]),
+    ],
+    ids=["longer-fence", "inner-fence", "tildes", "span", "in-a-list"],
+)
+def test_fenced_code_is_not_read(text, expected):
+    assert chain_texts(read_document(text)) == expected
+
+
+def test_an_unclosed_fence_hides_the_rest_with_a_warning():
+    document = read_document("$$a = b$$\n\n```\n$$c = 5$$\n")
+    assert chain_texts(document) == [["a", "b"]]
+    assert document.warnings == [
+        (
+            3,
+            "the code fence ``` is never closed, so the rest of the document is code "
+            "and its display math is not checked",
+        )
+    ]
+
+
+def test_code_indented_past_a_list_item_is_code():
+    text = "- item\n\n        $$a = 5$$\n\n  $$b = c$$\n"
+    document = read_document(text)
+    assert chain_texts(document) == [["b", "c"]]
+    assert [line for line, _ in document.warnings] == [3]
+
+
 def test_latex_verbatim_text_is_not_read():
     text = (
         "\\begin{verbatim}\n\\[ a = 5 \\]\n\\end{verbatim}\n"

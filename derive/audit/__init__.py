@@ -54,6 +54,11 @@ def audit_file(
             raise BadInputError(
                 f"{source}:{line}: {opener}is never closed, so no display was read"
             )
+        if audit.warnings:  # display math shown as code
+            line, message = audit.warnings[0]
+            raise BadInputError(
+                f"no display math found outside code in {source}; line {line}: {message}"
+            )
         raise BadInputError(
             f"no display math found in {source}; the audit reads $$...$$, \\[...\\] "
             "and equation or align environments, not inline $...$"

@@ -21,8 +21,7 @@ ENVIRONMENTS = "equation|align|gather|multline|eqnarray|displaymath|flalign|alig
 # A run of backticks, then text on the same line, then the same run (CommonMark's rule).
 CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]+?(?<!`)\1(?!`)")
 OPENER = re.compile(
-    r"^[ \t]*(?P<fence>```|~~~)"
-    r"|(?<!\\)(?P<dollars>\$\$)"
+    r"(?<!\\)(?P<dollars>\$\$)"
     r"|(?<!\\)(?P<bracket>\\\[)"
     rf"|\\begin\{{(?P<environment>(?:{ENVIRONMENTS})\*?)\}}",
     re.MULTILINE,
@@ -39,8 +38,9 @@ VERBATIM = re.compile(
     r"|\\verb\*?(?P<delimiter>[^A-Za-z*\s])[^\n]*?(?P=delimiter)",
     re.DOTALL,
 )
-FENCE = re.compile(r"[ \t]*(```|~~~)")
-LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+# A code fence: three or more backticks or tildes (lines are tab-expanded first).
+FENCE = re.compile(r" *(`{3,}|~{3,})")
+LIST_ITEM = re.compile(r" *(?P<marker>[-*+]|\d{1,9}[.)])(?P<spaces> *)(?=\S|$)")
 DISPLAY_OPENER = re.compile(r"\$\$|\\\[|\\begin\{")
 # What opens or closes a display, for telling code from a display's indented rows.
 DISPLAY_MARK = re.compile(
@@ -104,8 +104,8 @@ def read_document(text: str, latex: bool = False) -> Document:
     if latex:
         text = blank_comments(blank_matches(VERBATIM, text))
     else:
+        text = blank_markdown_code(text, document)
         text = blank_matches(HTML_COMMENT, blank_code_spans(text))
-        text = blank_indented_code(text, document)
     document.macros = find_macros(text)
     lines = LineIndex(text)
     links = 0
@@ -168,7 +168,7 @@ NEVER_CLOSED = "is never closed; the text up to the next display is not checked"
 
 
 def displays(text: str, document: Document, lines: LineIndex):
-    """(start, end) offsets of the content of each display; code blocks are skipped."""
+    """(start, end) offsets of the content of each display."""
     position = 0
     never_closed = set()  # closers not found after some point, so not after any later
     while (opener := OPENER.search(text, position)) is not None:
@@ -178,8 +178,6 @@ def displays(text: str, document: Document, lines: LineIndex):
         if key not in never_closed:
             found = CLOSERS[kind](opener).search(text, opener.end())
         if found is None:
-            if kind == "fence":
-                return  # the rest is code
             if key not in never_closed:  # the first such opener stands for the rest
                 where = lines.line(opener.start())
                 opened = opener.group(0).strip()  # \begin{align} rather than align
@@ -187,16 +185,12 @@ def displays(text: str, document: Document, lines: LineIndex):
             never_closed.add(key)
             position = opener.end()  # displays after it are still read
             continue
-        if kind != "fence":
-            yield opener.end(), found.start("closer")
+        yield opener.end(), found.start("closer")
         position = found.end()
 
 
 # A closing $$ or \] may follow a \\ row end: after an even run of backslashes.
 CLOSERS = {
-    "fence": lambda opener: re.compile(
-        rf"^[ \t]*(?P<closer>{opener.group('fence')})", re.MULTILINE
-    ),
     "dollars": lambda opener: re.compile(r"(?<!\\)(?:\\\\)*(?P<closer>\$\$)"),
     "bracket": lambda opener: re.compile(r"(?<!\\)(?:\\\\)*(?P<closer>\\\])"),
     "environment": lambda opener: re.compile(
@@ -241,59 +235,119 @@ def blank_matches(pattern: re.Pattern, text: str) -> str:
     return pattern.sub(lambda match: re.sub(r"[^\n]", " ", match.group(0)), text)
 
 
-def blank_indented_code(text: str, document: Document) -> str:
-    """Markdown text with each indented code block (lines indented by four spaces or a
-    tab, after a blank line and outside a list) replaced by spaces; a warning names
-    each block that holds a display, since it is shown as code and not checked."""
+def blank_markdown_code(text: str, document: Document) -> str:
+    """Markdown text with its code blocks replaced by spaces: fenced ones, and indented
+    ones (four spaces or a tab more than the list item they are in, after a blank line,
+    outside a display). A warning names an indented block that holds display math, which
+    may have been meant as math, and a fence that never closes."""
     lines = text.split("\n")
-    in_code = in_list = False
-    previous_blank = True
-    open_displays = {"dollars": False, "bracket": False, "side": 0}
-    fence = None  # the fence of the fenced code block the line is in
+    code = MarkdownCode(document)
     for number, line in enumerate(lines):
-        blank = not line.strip()
-        indented = line.expandtabs(4).startswith("    ")
-        if fence is not None or (not indented and FENCE.match(line)):
-            if fence is None:
-                fence = FENCE.match(line).group(1)
-            elif line.strip().startswith(fence):
-                fence = None
-            in_code, previous_blank = False, False
-            continue
-        in_display = any(open_displays.values())
-        if in_code and not (blank or indented):
-            in_code = False
+        if code.is_code(number, line):
+            lines[number] = " " * len(line)
+    code.finish(number)
+    return "\n".join(lines)
+
+
+class MarkdownCode:
+    """Which lines of a Markdown text are code, decided line by line as CommonMark
+    does for the cases a derivation meets (no block quotes of code, no HTML blocks)."""
+
+    def __init__(self, document: Document):
+        self.document = document
+        self.fence: tuple[str, int, int] | None = None  # its character, length, line
+        self.fence_hides_math = False
+        self.indented_from: int | None = None  # the first line of an indented block
+        self.indented_warned = False
+        self.list_indent: int | None = None  # content column of the list item, if any
+        self.previous_blank = True
+        self.displays = {"dollars": False, "bracket": False, "side": 0}
+
+    def is_code(self, number: int, line: str) -> bool:
+        expanded = line.expandtabs(4)
+        blank = not expanded.strip()
+        was_blank, self.previous_blank = self.previous_blank, blank
+        indent = len(expanded) - len(expanded.lstrip())
+        base = self.list_indent or 0
+        if self.fence is not None:
+            self.in_fence(expanded)
+            self.previous_blank = False
+            return True
+        opener = FENCE.match(expanded)
+        if opener and "`" in expanded[opener.end() :] and opener.group(1)[0] == "`":
+            opener = None  # a code span, such as ```x```, not a fence
+        if opener and indent < base + 4 and not self.in_display():
+            self.fence = (opener.group(1)[0], len(opener.group(1)), number)
+            self.indented_from = None
+            return True
+        if self.indented_from is not None and not blank and indent < base + 4:
+            self.indented_from = None
         elif (
-            not in_code and indented and previous_blank and not (in_list or in_display)
+            self.indented_from is None
+            and not blank
+            and indent >= base + 4
+            and was_blank
+            and not self.in_display()
         ):
-            in_code, first = True, number
-            warned = False
-        if in_code:
-            if not warned and DISPLAY_OPENER.search(line):
+            self.indented_from, self.indented_warned = number, False
+        if self.indented_from is not None:
+            if not self.indented_warned and DISPLAY_OPENER.search(line):
                 message = (
                     "an indented code block (four spaces) holds display math, which "
                     "is shown as code and not checked"
                 )
-                document.warnings.append((first + 1, message))
-                warned = True
-            lines[number] = " " * len(line)
-            previous_blank = blank
-            continue
+                self.document.warnings.append((self.indented_from + 1, message))
+                self.indented_warned = True
+            return True
+        self.follow_displays(line)
+        if not blank:
+            self.follow_lists(expanded, indent, was_blank)
+        return False
+
+    def in_fence(self, expanded: str) -> None:
+        character, length, _ = self.fence
+        closer = expanded.strip()
+        indent = len(expanded) - len(expanded.lstrip())
+        if (
+            indent < (self.list_indent or 0) + 4
+            and len(closer) >= length
+            and closer == character * len(closer)
+        ):
+            self.fence = None
+        elif DISPLAY_OPENER.search(expanded):
+            self.fence_hides_math = True
+
+    def finish(self, last: int) -> None:
+        if self.fence is not None and self.fence_hides_math:
+            character, length, line = self.fence
+            message = (
+                f"the code fence {character * length} is never closed, so the rest of "
+                "the document is code and its display math is not checked"
+            )
+            self.document.warnings.append((line + 1, message))
+
+    def in_display(self) -> bool:
+        return any(self.displays.values())
+
+    def follow_displays(self, line: str) -> None:
         for mark in DISPLAY_MARK.finditer(line):
             if mark.lastgroup == "dollars":
-                open_displays["dollars"] = not open_displays["dollars"]
+                self.displays["dollars"] = not self.displays["dollars"]
             elif mark.lastgroup == "bracket":
-                open_displays["bracket"] = mark.group("bracket") == "["
+                self.displays["bracket"] = mark.group("bracket") == "["
             else:
                 step = 1 if mark.group("side") == "begin" else -1
-                open_displays["side"] = max(0, open_displays["side"] + step)
-        if not blank:
-            if LIST_ITEM.match(line):
-                in_list = True
-            elif previous_blank and not line[:1].isspace():
-                in_list = False
-        previous_blank = blank
-    return "\n".join(lines)
+                self.displays["side"] = max(0, self.displays["side"] + step)
+
+    def follow_lists(self, expanded: str, indent: int, was_blank: bool) -> None:
+        item = LIST_ITEM.match(expanded)
+        if item is not None:
+            # Content starts after the marker and its spaces, or one space after the
+            # marker when more than four follow it (the rest is then indented code).
+            spaces = len(item.group("spaces"))
+            self.list_indent = item.end("marker") + (spaces if 0 < spaces <= 4 else 1)
+        elif self.list_indent is not None and was_blank and indent < self.list_indent:
+            self.list_indent = None  # a paragraph after the list
 
 
 def blank_comments(text: str) -> str:
