@@ -322,6 +322,8 @@ def test_latex_verbatim_text_is_not_read():
         "\\verb|$$b = 6$$| and \\verb*+\\[c = 7\\]+\n"
         "\\[ d = e \\]\n"
         "\\begin{lstlisting}\n$$f = 8$$\n\\end{lstlisting}\n"
+        "\\lstinline|$$g = 9$$| \\lstinline[style=x]{\\[h = 1\\]}\n"
+        "\\iffalse\n\\[ i = 2 \\]\n\\fi\n"
     )
     document = read_document(text, latex=True)
     assert chain_texts(document) == [["d", "e"]]

@@ -124,7 +124,7 @@ def audit_text(
     started = time.process_time()
     spec = spec if spec is not None else load_spec(None)
     document = read_document(text, latex)
-    judge = Judge(Notation(spec), document.macros)
+    judge = Judge(Notation(spec))
     audit = Audit(source, spec, displays=document.displays)
     for chain in document.chains:
         if time.process_time() - started > TIME_BUDGET_SECONDS:

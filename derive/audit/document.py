@@ -13,7 +13,14 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from derive.audit.macros import Macro, find_macros
+from derive.audit.lexer import ReadError
+from derive.audit.macros import (
+    Macro,
+    Scope,
+    expand,
+    find_definitions,
+    local_definitions,
+)
 
 MAX_LINKS = 600
 
@@ -31,11 +38,15 @@ WRAPPERS = re.compile(
     r"|\\(?:label|tag\*?)\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])"
 )
 HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-# Text that LaTeX prints as it stands: \begin{verbatim}...\end{verbatim} and kin, \verb|...|.
+# Text that LaTeX prints as it stands (\begin{verbatim}...\end{verbatim} and kin, \verb|...|,
+# \lstinline|...|) or skips (\iffalse ... \fi).
 VERBATIM = re.compile(
     r"\\begin\{(?P<name>(?:verbatim|Verbatim|lstlisting|minted|comment)\*?)\}"
     r".*?(?:\\end\{(?P=name)\}|\Z)"
-    r"|\\verb\*?(?P<delimiter>[^A-Za-z*\s])[^\n]*?(?P=delimiter)",
+    r"|\\verb\*?(?P<delimiter>[^A-Za-z*\s])[^\n]*?(?P=delimiter)"
+    r"|\\lstinline(?:\[[^\]\n]*\])?"
+    r"(?:\{[^}\n]*\}|(?P<mark>[^A-Za-z\s{\[])[^\n]*?(?P=mark))"
+    r"|\\iffalse(?![A-Za-z]).*?(?:\\fi(?![A-Za-z])|\Z)",
     re.DOTALL,
 )
 # A code fence: three or more backticks or tildes (lines are tab-expanded first).
@@ -78,6 +89,7 @@ class Chain:
     problem: str | None = None  # why the display cannot be split with certainty
     # Each link's sign: '=', or '=:' and ':=', which define the side by the colon.
     operators: list[str] = field(default_factory=list)
+    macros: dict[str, Macro] = field(default_factory=dict)  # the document's, here
 
 
 @dataclass
@@ -85,7 +97,6 @@ class Document:
     chains: list[Chain] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
     displays: int = 0  # how many displays the text has, with or without equations
-    macros: dict[str, Macro] = field(default_factory=dict)  # the text's own macros
 
 
 @dataclass(frozen=True)
@@ -106,22 +117,30 @@ def read_document(text: str, latex: bool = False) -> Document:
     else:
         text = blank_markdown_code(text, document)
         text = blank_matches(HTML_COMMENT, blank_code_spans(text))
-    document.macros = find_macros(text)
+    definitions = find_definitions(text)
+    text = blank_spans(text, [(item.start, item.end) for item in definitions])
     lines = LineIndex(text)
+    spans = list(displays(text, document, lines))
+    local = local_definitions(text, definitions, spans) if latex else set()
+    scope, unread = Scope(latex), iter(definitions)
+    definition = next(unread, None)
     links = 0
-    for start, end in displays(text, document, lines):
+    for start, end in spans:
         document.displays += 1
+        # In Markdown (MathJax) a definition inside a display holds in it too.
+        while definition is not None and definition.start < (start if latex else end):
+            if definition.start not in local:
+                scope.define(definition)
+            definition = next(unread, None)
         chains = split_display(text, start, end, lines)
+        for chain in chains:
+            chain.macros = scope.macros
         if not chains:
-            # An '=' inside a bracket that never closes is not a top-level one.
-            _, balanced = scan(blank_out(text[start:end]))
-            reason = "has no '='" if balanced else "has brackets that do not balance"
-            document.warnings.append(
-                (
-                    lines.line(start),
-                    f"the display {reason}, so nothing in it is checked",
-                )
+            warning = no_chain_warning(
+                text[start:end], scope.macros, definitions, start
             )
+            if warning:
+                document.warnings.append((lines.line(start), warning))
         total = sum(len(chain.link_lines) for chain in chains)
         if total and links == MAX_LINKS:
             message = f"the audit stops here, after {links} links"
@@ -138,7 +157,30 @@ def read_document(text: str, latex: bool = False) -> Document:
             chain.number = len(document.chains) + 1
             links += len(chain.link_lines)
             document.chains.append(chain)
+    document.warnings += [(lines.line(at), message) for at, message in scope.warnings]
     return document
+
+
+def no_chain_warning(content: str, macros, definitions, start: int) -> str | None:
+    """Why a display gave no chain, or None for one that held only definitions."""
+    # An '=' inside a bracket that never closes is not a top-level one.
+    _, balanced = scan(blank_out(content))
+    if not content.strip():
+        end = start + len(content)
+        if any(start <= item.start < end for item in definitions):
+            return None
+    if balanced:
+        try:
+            expanded = expand(content, macros)
+        except ReadError:
+            expanded = content
+        if "=" in expanded and "=" not in content:
+            return (
+                "the display's '=' comes from a macro, and the audit splits links only "
+                "at an '=' written out, so nothing in it is checked"
+            )
+    reason = "has no '='" if balanced else "has brackets that do not balance"
+    return f"the display {reason}, so nothing in it is checked"
 
 
 def within_budget(chains: list[Chain], budget: int) -> list[Chain]:
@@ -227,6 +269,16 @@ def blank_code_spans(text: str) -> str:
     """Markdown text with each inline code span (`...`, ``...``) replaced by spaces:
     math shown as code is an example, not a claim."""
     return CODE_SPAN.sub(lambda match: " " * len(match.group(0)), text)
+
+
+def blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with each (start, end) span replaced by spaces, line ends kept."""
+    pieces, position = [], 0
+    for start, end in spans:
+        pieces += [text[position:start], re.sub(r"[^\n]", " ", text[start:end])]
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 def blank_matches(pattern: re.Pattern, text: str) -> str:

@@ -20,7 +20,7 @@ from derive.audit.definitions import definition_warnings
 from derive.audit.document import Chain
 from derive.audit.grammar import parse
 from derive.audit.lexer import ReadError
-from derive.audit.macros import Macro, expand
+from derive.audit.macros import expand
 from derive.audit.meaning import Meaning
 from derive.audit.notation import Notation
 from derive.audit.numeric import draw_points
@@ -53,9 +53,8 @@ class Instance:
 
 
 class Judge:
-    def __init__(self, notation: Notation, macros: dict[str, Macro] | None = None):
+    def __init__(self, notation: Notation):
         self.notation = notation
-        self.macros = macros or {}
         self.meaning = Meaning(notation)
         points = draw_points(notation, POINTS, assumed=True, seed=SEED)
         free = None
@@ -75,7 +74,7 @@ class Judge:
             for link in links:
                 link.message = f"the display cannot be split: {chain.problem}"
             return links
-        trees, errors = read_sides(chain, self.macros)
+        trees, errors = read_sides(chain)
         instances = self.instances(trees, errors)
         for k, link in enumerate(links):
             try:
@@ -159,11 +158,11 @@ class Judge:
         link.counterexample = outcome.counterexample
 
 
-def read_sides(chain: Chain, macros: dict[str, Macro]) -> tuple[list, list[str | None]]:
+def read_sides(chain: Chain) -> tuple[list, list[str | None]]:
     trees, errors = [], []
     for side in chain.sides:
         try:
-            trees.append(parse(expand(side.text, macros)))
+            trees.append(parse(expand(side.text, chain.macros)))
             errors.append(None)
         except ReadError as error:
             trees.append(None)

@@ -1,61 +1,124 @@
 """Reading stage 0: the document's own macros, expanded in each side before it is read.
 
 A derivation may write \\dz for \\Delta z, or \\pd{L}{a} for \\frac{\\partial L}{\\partial a},
-after defining them with \\newcommand, \\renewcommand, \\providecommand or \\def. Each
-use is replaced by the definition's body, its #1, #2... by the arguments given, as TeX
-would, until no use is left. A definition with an optional argument is not read, so its
-uses stay unknown commands.
+after defining them with \\newcommand, \\renewcommand, \\providecommand, \\def, \\let or
+\\DeclareMathOperator. Each use is replaced by the definition's body, its #1, #2... by the
+arguments given, as TeX would, until no use is left.
+
+Which definitions hold where follows the document's kind. In LaTeX a definition holds
+from where it stands, if it stands outside every group, environment and display (one
+inside is local to it); \\newcommand of a name already defined is an error there, so the
+first definition is kept, and \\providecommand does nothing for a name already defined.
+In Markdown, read by MathJax, every definition outside code holds from where it stands,
+a later one replacing an earlier one.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
-from derive.audit.lexer import MAX_SIDE_CHARACTERS, ReadError
+from derive.audit.lexer import (
+    COMMANDS,
+    GREEK,
+    MARKERS,
+    MAX_SIDE_CHARACTERS,
+    RELATIONS,
+    ReadError,
+)
 
-# \newcommand{\name}[2]{body}, \newcommand\name{body}, \def\name#1#2{body}: up to the
-# body's opening brace.
+# The head of a definition, up to its body's opening brace (or, for \let, its target).
 DEFINITION = re.compile(
-    r"\\(?:renew|provide|new)command\*?\s*(?:\{\s*\\(?P<braced>[A-Za-z]+)\s*\}"
-    r"|\\(?P<bare>[A-Za-z]+))\s*(?:\[\s*(?P<count>[1-9])\s*\])?\s*(?P<optional>\[)?"
-    r"|\\def\s*\\(?P<plain>[A-Za-z]+)(?P<parameters>(?:#[1-9])*)\s*(?=\{)"
+    r"\\(?P<command>renewcommand|providecommand|newcommand)\*?\s*"
+    r"(?:\{\s*\\(?P<braced>[A-Za-z]+)\s*\}|\\(?P<bare>[A-Za-z]+))"
+    r"\s*(?:\[\s*(?P<count>[1-9])\s*\])?\s*(?P<optional>\[[^\]]*\])?\s*"
+    r"|\\(?P<def>[egx]?def)\s*\\(?P<plain>[A-Za-z]+)(?P<parameters>[^{]*?)\s*(?=\{)"
+    r"|\\(?P<operator>DeclareMathOperator)\*?\s*\{\s*\\(?P<operator_name>[A-Za-z]+)\s*\}\s*"
+    r"|\\let\s*\\(?P<let>[A-Za-z]+)\s*=?\s*\\(?P<target>[A-Za-z]+)"
 )
 COMMAND = re.compile(r"\\([A-Za-z]+)")
 PARAMETER = re.compile(r"##|#([1-9])")
 BRACE = re.compile(r"\\.|[{}]", re.DOTALL)  # an escaped character is no brace
-# Past this many rounds of expansion a macro is taken to call itself without end.
-MAX_ROUNDS = 20
+ENVIRONMENT = re.compile(r"\\(?P<side>begin|end)\s*\{(?P<name>[^{}]*)\}")
+# Past this many rounds of expansion the macros are taken to call themselves forever.
+MAX_ROUNDS = 100
+# Commands LaTeX itself defines that a derivation may use: \providecommand leaves them
+# be, and \newcommand of one is an error.
+LATEX_COMMANDS = frozenset(
+    COMMANDS.keys() | MARKERS.keys() | RELATIONS.keys() | set(GREEK)
+) | frozenset(
+    "left right big Big bigg Bigg text textrm mbox mathrm mathit mathbf mathbb mathcal "
+    "operatorname sum prod int lim min max sup inf sin cos tan sqrt hat bar tilde vec "
+    "dot ddot nabla infty in to neq approx equiv quad qquad begin end label tag "
+    "nonumber notag cdots ldots dots vdots ddots implies iff Rightarrow Leftrightarrow "
+    "Longrightarrow mid top prime odot otimes oplus boldsymbol displaystyle".split()
+)
 
 
 @dataclass(frozen=True)
 class Macro:
     arguments: int
-    body: str
+    body: str | None  # None for a form the audit does not expand
+    why: str = ""  # for body None: what form it is
 
 
-def find_macros(text: str) -> dict[str, Macro]:
-    """Every macro the text defines with a body in balanced braces; a later definition
-    of a name replaces an earlier one."""
-    macros = {}
+@dataclass(frozen=True)
+class Definition:
+    start: int  # the span of the whole definition in the text
+    end: int
+    command: (
+        str  # newcommand, renewcommand, providecommand, def, let, DeclareMathOperator
+    )
+    name: str
+    macro: Macro | None  # None for \let, whose meaning is its target's when it stands
+    target: str = ""  # the command a \let copies
+
+
+def find_definitions(text: str) -> list[Definition]:
+    """Every definition in the text, in order; one whose body never closes is left out."""
+    definitions = []
     closing = None  # each brace's partner, found on the first definition
     for match in DEFINITION.finditer(text):
-        if match.group("optional"):
+        if match.group("let"):
+            definitions.append(
+                Definition(
+                    match.start(),
+                    match.end(),
+                    "let",
+                    match.group("let"),
+                    None,
+                    match.group("target"),
+                )
+            )
             continue
         start = match.end()
-        while start < len(text) and text[start].isspace():
-            start += 1
         closing = closing if closing is not None else matching_braces(text)
         if start not in closing:
             continue
-        body = text[start + 1 : closing[start]]
-        name = match.group("braced") or match.group("bare") or match.group("plain")
-        if match.group("plain") is not None:
-            count = len(match.group("parameters")) // 2
+        body, end = text[start + 1 : closing[start]], closing[start] + 1
+        if match.group("operator"):
+            name, command = match.group("operator_name"), "DeclareMathOperator"
+            macro = Macro(0, rf"\operatorname{{{body}}}")
+        elif match.group("def"):
+            name, command = match.group("plain"), "def"
+            parameters = match.group("parameters")
+            if re.fullmatch(r"(?:#[1-9])*", parameters):
+                macro = Macro(len(parameters) // 2, body)
+            else:
+                macro = Macro(0, None, "delimited parameters")
         else:
+            name, command = (
+                match.group("braced") or match.group("bare"),
+                match["command"],
+            )
             count = int(match.group("count") or 0)
-        macros[name] = Macro(count, body)
-    return macros
+            if match.group("optional"):
+                macro = Macro(count, None, "an optional argument")
+            else:
+                macro = Macro(count, body)
+        definitions.append(Definition(match.start(), end, command, name, macro))
+    return definitions
 
 
 def matching_braces(text: str) -> dict[int, int]:
@@ -69,25 +132,66 @@ def matching_braces(text: str) -> dict[int, int]:
     return closing
 
 
-def group_at(text: str, start: int) -> tuple[str, int] | None:
-    """The content of the brace group that opens at ``start``, and the offset after
-    its closing brace; None if no group opens there or it never closes."""
-    if start >= len(text) or text[start] != "{":
-        return None
-    depth, position = 0, start
-    while position < len(text):
-        character = text[position]
-        if character == "\\":
-            position += 2
-            continue
-        if character == "{":
-            depth += 1
-        elif character == "}":
-            depth -= 1
-            if depth == 0:
-                return text[start + 1 : position], position + 1
-        position += 1
-    return None
+def local_definitions(
+    text: str, definitions: list[Definition], displays: list[tuple[int, int]]
+) -> set[int]:
+    """The starts of the LaTeX definitions that are local: inside a group, an
+    environment other than the document, or a display."""
+    opened, closed = [], []
+    for brace in BRACE.finditer(text):
+        if brace.group() == "{":
+            opened.append(brace.start())
+        elif brace.group() == "}":
+            closed.append(brace.start())
+    environments = []  # (offset, +1 or -1) for each \begin and \end but the document's
+    for mark in ENVIRONMENT.finditer(text):
+        if mark.group("name").strip() != "document":
+            step = 1 if mark.group("side") == "begin" else -1
+            environments.append((mark.start(), step))
+    starts = [offset for offset, _ in environments]
+    depths = []
+    depth = 0
+    for _, step in environments:
+        depth += step
+        depths.append(depth)
+    local = set()
+    for definition in definitions:
+        at = definition.start
+        # A \begin{x} or \end{x} puts its own braces around x; they close at once.
+        group = bisect.bisect_left(opened, at) - bisect.bisect_left(closed, at)
+        index = bisect.bisect_left(starts, at)
+        inside = depths[index - 1] if index else 0
+        in_display = any(start <= at < end for start, end in displays)
+        if group > 0 or inside > 0 or in_display:
+            local.add(at)
+    return local
+
+
+class Scope:
+    """The macros that hold at a point of the document, as its definitions are met."""
+
+    def __init__(self, latex: bool):
+        self.latex = latex
+        self.macros: dict[str, Macro] = {}
+        self.warnings: list[tuple[int, str]] = []  # (offset, message)
+
+    def define(self, definition: Definition) -> None:
+        name = definition.name
+        exists = name in self.macros or name in LATEX_COMMANDS
+        if definition.command == "providecommand" and exists:
+            return
+        if definition.command == "newcommand" and exists and self.latex:
+            message = (
+                f"\\newcommand redefines \\{name}, which LaTeX refuses; the audit "
+                "keeps its earlier meaning"
+            )
+            self.warnings.append((definition.start, message))
+            return
+        macro = definition.macro
+        if definition.command == "let":
+            target = definition.target
+            macro = self.macros.get(target, Macro(0, "\\" + target))
+        self.macros = {**self.macros, name: macro}  # a new dict: earlier ones are kept
 
 
 def expand(side: str, macros: dict[str, Macro]) -> str:
@@ -95,30 +199,41 @@ def expand(side: str, macros: dict[str, Macro]) -> str:
     if not macros:
         return side
     for _ in range(MAX_ROUNDS):
-        expanded = expand_once(side, macros)
-        if expanded == side:
+        expanded, uses = expand_once(side, macros)
+        if not uses:
             return side
+        if expanded == side:
+            raise ReadError("a macro of the document expands to itself without end")
         if len(expanded) > MAX_SIDE_CHARACTERS:
             raise too_long()
         side = expanded
-    raise ReadError("the document's macros expand without end")
+    raise ReadError(
+        f"the document's macros expand without end, or nest more than {MAX_ROUNDS} deep"
+    )
 
 
-def expand_once(side: str, macros: dict[str, Macro]) -> str:
-    pieces, position, length = [], 0, 0
+def expand_once(side: str, macros: dict[str, Macro]) -> tuple[str, int]:
+    """The side with each use of a macro expanded once, and how many uses there were."""
+    pieces, position, length, uses = [], 0, 0, 0
     while (use := COMMAND.search(side, position)) is not None:
-        macro = macros.get(use.group(1))
+        name = use.group(1)
+        macro = macros.get(name)
         if macro is None:
             pieces.append(side[position : use.end()])
             length += use.end() - position
             position = use.end()
             continue
+        if macro.body is None:
+            raise ReadError(
+                f"the document defines \\{name} with {macro.why}, which the audit "
+                "does not expand"
+            )
         arguments, after = [], use.end()
         for number in range(1, macro.arguments + 1):
             found = argument_at(side, after)
             if found is None:
                 raise ReadError(
-                    f"the macro \\{use.group(1)} takes {macro.arguments} arguments; "
+                    f"the macro \\{name} takes {macro.arguments} arguments; "
                     f"argument {number} is missing"
                 )
             argument, after = found
@@ -133,8 +248,9 @@ def expand_once(side: str, macros: dict[str, Macro]) -> str:
             body += " "
         pieces += [side[position : use.start()], body]
         position = after
+        uses += 1
     pieces.append(side[position:])
-    return "".join(pieces)
+    return "".join(pieces), uses
 
 
 def substituted_length(body: str, arguments: list[str]) -> int:
@@ -163,6 +279,25 @@ def argument_at(side: str, start: int) -> tuple[str, int] | None:
     if command is not None:
         return command.group(0), command.end()
     return side[start], start + 1
+
+
+def group_at(text: str, start: int) -> tuple[str, int] | None:
+    """The content of the brace group that opens at ``start``, and the offset after
+    its closing brace; None if it never closes."""
+    depth, position = 0, start
+    while position < len(text):
+        character = text[position]
+        if character == "\\":
+            position += 2
+            continue
+        if character == "{":
+            depth += 1
+        elif character == "}":
+            depth -= 1
+            if depth == 0:
+                return text[start + 1 : position], position + 1
+        position += 1
+    return None
 
 
 def substitute(body: str, arguments: list[str]) -> str:
