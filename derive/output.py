@@ -110,6 +110,11 @@ def missing_folders(folder: Path) -> list[Path]:
     the nearest one that exists is not a folder."""
     missing = []
     while not folder.exists() and folder != folder.parent:
+        if folder.is_symlink():
+            raise BadInputError(
+                f"{folder}: is a symbolic link that loops or leads nowhere; "
+                "nothing was changed"
+            )
         missing.append(folder)
         folder = folder.parent
     if not folder.is_dir():

@@ -235,6 +235,15 @@ def test_a_pipe_where_a_file_goes_is_refused(tmp_path):
     assert pipe.is_fifo()
 
 
+@pytest.mark.parametrize("target", ["loop", "missing"])
+def test_an_output_folder_that_is_a_broken_link_is_one_line(tmp_path, target):
+    folder = tmp_path / "out"
+    folder.symlink_to(tmp_path / target if target == "missing" else folder)
+    with pytest.raises(BadInputError, match="out: is a symbolic link that loops or"):
+        output.write_files({folder / "seed" / "kernels.py": "new"})
+    assert [path.name for path in tmp_path.iterdir()] == ["out"]
+
+
 def test_a_file_where_a_folder_goes_is_one_line(tmp_path):
     (tmp_path / "seed").write_text("a file")
     with pytest.raises(BadInputError, match="seed: is a file where a folder is needed"):

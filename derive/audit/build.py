@@ -41,7 +41,11 @@ def build_side(notation: Notation, tree, env: dict[str, int]) -> sp.Expr:
         return Builder(notation, env).build(tree)
     except ReadError:
         raise
-    except (TypeError, ValueError, ArithmeticError, RecursionError) as error:
+    except RecursionError:
+        raise ReadError(
+            "it nests too deeply for SymPy to build (a long run of signs or brackets)"
+        ) from None
+    except (TypeError, ValueError, ArithmeticError) as error:
         raise ReadError(f"SymPy cannot build it ({type(error).__name__})") from None
 
 

@@ -30,6 +30,10 @@ ASSUMPTION_NOTE = (
 )
 
 
+# A true value longer than this, as LaTeX, is not offered as the correction.
+MAX_ANSWER_CHARACTERS = 240
+
+
 @dataclass(frozen=True)
 class Outcome:
     verdict: str
@@ -263,6 +267,8 @@ class Verdicts:
                 latex += " (with labels summing to one)"
         elif isinstance(subject, Diff) and set(subject.args) <= notation.nodes.keys():
             latex = notation.latex(self.jacobian_entry(*subject.args))
+            if len(latex) > MAX_ANSWER_CHARACTERS:
+                return None  # a derivative across layers, in exponentials: no help
         elif notation.is_forward_node(subject):
             latex = notation.latex(notation.definition(subject))
         if latex is None:
