@@ -252,6 +252,18 @@ def test_markdown_html_comments_are_not_read():
     document = read_document(text)
     assert chain_texts(document) == [["c", "d"]]
     assert document.chains[0].link_lines == [3]
+    assert document.warnings == [
+        (
+            4,
+            "the HTML comment <!-- is never closed, so the rest of the document is a "
+            "comment and its display math is not checked",
+        )
+    ]
+
+
+def test_an_unclosed_html_comment_within_a_line_is_text():
+    document = read_document("Comments start with <!-- in HTML.\n$$c = d$$\n")
+    assert chain_texts(document) == [["c", "d"]] and document.warnings == []
 
 
 def test_markdown_indented_code_is_shown_as_code_with_a_warning():
@@ -328,3 +340,27 @@ def test_latex_verbatim_text_is_not_read():
     document = read_document(text, latex=True)
     assert chain_texts(document) == [["d", "e"]]
     assert document.chains[0].link_lines == [5]
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "% an old draft was wrapped in \\iffalse ... (removed)\n",
+        "% see \\begin{verbatim} in the manual\n",
+        "\\iffalse \\ifdefined\\foo x \\fi \\[ a = 5 \\] \\iff \\fi\n",
+        "\\begin{BVerbatim}\n\\[ a = 5 \\]\n\\end{BVerbatim}\n",
+        "\\begin{filecontents*}{x.tex}\n\\[ a = 5 \\]\n\\end{filecontents*}\n",
+        "\\mintinline{latex}{\\[ a = 5 \\]} and \\mintinline{latex}|$$a = 6$$|\n",
+    ],
+    ids=[
+        "comment-names-iffalse",
+        "comment-names-verbatim",
+        "nested-if",
+        "bverbatim",
+        "filecontents",
+        "mintinline",
+    ],
+)
+def test_latex_text_that_is_not_math_hides_only_itself(hidden):
+    text = "\\[ b = c \\]\n" + hidden + "\\[ d = e \\]\n"
+    assert chain_texts(read_document(text, latex=True)) == [["b", "c"], ["d", "e"]]

@@ -19,7 +19,7 @@ from derive.audit.macros import (
     Scope,
     expand,
     find_definitions,
-    local_definitions,
+    scope_ends,
 )
 
 MAX_LINKS = 600
@@ -37,18 +37,29 @@ WRAPPERS = re.compile(
     r"\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|multlined)\}(?:\{\d+\})?"
     r"|\\(?:label|tag\*?)\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])"
 )
-HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-# Text that LaTeX prints as it stands (\begin{verbatim}...\end{verbatim} and kin, \verb|...|,
-# \lstinline|...|) or skips (\iffalse ... \fi).
-VERBATIM = re.compile(
-    r"\\begin\{(?P<name>(?:verbatim|Verbatim|lstlisting|minted|comment)\*?)\}"
-    r".*?(?:\\end\{(?P=name)\}|\Z)"
+# An HTML comment; one that never closes runs to the end only from a line's start.
+HTML_COMMENT = re.compile(r"<!--.*?-->|^ {0,3}<!--.*", re.DOTALL | re.MULTILINE)
+# An inline formula: $...$ (not $$) or \(...\), within one paragraph.
+INLINE_MATH = re.compile(
+    r"(?<![\\$])\$(?!\$)(?:\\.|[^$\\\n]|\n(?![ \t]*\n))+?(?<!\\)\$"
+    r"|\\\((?:\\[^)]|[^\\\n]|\n(?![ \t]*\n))*?\\\)"
+)
+# What in LaTeX source is not math to read, found in one pass so that the first to
+# start wins (a % before \iffalse makes it a comment): a % comment, text that LaTeX
+# prints as it stands (verbatim environments, \verb|...|, \lstinline|...|,
+# \mintinline{lang}{...}), and \iffalse, whose end (nested \if...\fi) is found apart.
+NOT_MATH = re.compile(
+    r"(?<!\\)(?P<rows>(?:\\\\)*)(?P<comment>%[^\n]*)"
+    r"|\\begin\{(?P<name>(?:verbatim|Verbatim|BVerbatim|LVerbatim|lstlisting|minted"
+    r"|comment|filecontents)\*?)\}.*?(?:\\end\{(?P=name)\}|\Z)"
     r"|\\verb\*?(?P<delimiter>[^A-Za-z*\s])[^\n]*?(?P=delimiter)"
-    r"|\\lstinline(?:\[[^\]\n]*\])?"
+    r"|\\(?:lstinline(?:\[[^\]\n]*\])?|mintinline(?:\[[^\]\n]*\])?\{[^{}\n]*\})"
     r"(?:\{[^}\n]*\}|(?P<mark>[^A-Za-z\s{\[])[^\n]*?(?P=mark))"
-    r"|\\iffalse(?![A-Za-z]).*?(?:\\fi(?![A-Za-z])|\Z)",
+    r"|(?P<iffalse>\\iffalse(?![A-Za-z]))",
     re.DOTALL,
 )
+# \if, \ifx, \ifdefined... open a conditional and \fi closes one; \iff is a relation.
+CONDITIONAL = re.compile(r"\\(?:(?P<open>if(?!f(?![A-Za-z]))[A-Za-z]*)|fi)(?![A-Za-z])")
 # A code fence: three or more backticks or tildes (lines are tab-expanded first).
 FENCE = re.compile(r" *(`{3,}|~{3,})")
 LIST_ITEM = re.compile(r" *(?P<marker>[-*+]|\d{1,9}[.)])(?P<spaces> *)(?=\S|$)")
@@ -90,6 +101,7 @@ class Chain:
     # Each link's sign: '=', or '=:' and ':=', which define the side by the colon.
     operators: list[str] = field(default_factory=list)
     macros: dict[str, Macro] = field(default_factory=dict)  # the document's, here
+    start: int = 0  # offset of the chain's first side in the document
 
 
 @dataclass
@@ -113,31 +125,29 @@ def read_document(text: str, latex: bool = False) -> Document:
     indented code blocks and HTML comments are blanked."""
     document = Document()
     if latex:
-        text = blank_comments(blank_matches(VERBATIM, text))
+        text = blank_latex_non_math(text)
     else:
         text = blank_markdown_code(text, document)
-        text = blank_matches(HTML_COMMENT, blank_code_spans(text))
+        text = blank_html_comments(blank_code_spans(text), document)
     definitions = find_definitions(text)
     text = blank_spans(text, [(item.start, item.end) for item in definitions])
     lines = LineIndex(text)
     spans = list(displays(text, document, lines))
-    local = local_definitions(text, definitions, spans) if latex else set()
-    scope, unread = Scope(latex), iter(definitions)
-    definition = next(unread, None)
+    regions = sorted(spans + inline_math(text, spans))
+    if latex:
+        ends = scope_ends(text, definitions, regions)
+    else:  # MathJax and Pandoc: every definition holds from where it stands
+        ends = [len(text)] * len(definitions)
+    macros = MacrosInScope(definitions, ends, len(text), latex)
     links = 0
     for start, end in spans:
         document.displays += 1
-        # In Markdown (MathJax) a definition inside a display holds in it too.
-        while definition is not None and definition.start < (start if latex else end):
-            if definition.start not in local:
-                scope.define(definition)
-            definition = next(unread, None)
         chains = split_display(text, start, end, lines)
         for chain in chains:
-            chain.macros = scope.macros
+            chain.macros = macros.at(chain.start)
         if not chains:
             warning = no_chain_warning(
-                text[start:end], scope.macros, definitions, start
+                text[start:end], macros.at(end), definitions, start
             )
             if warning:
                 document.warnings.append((lines.line(start), warning))
@@ -157,8 +167,47 @@ def read_document(text: str, latex: bool = False) -> Document:
             chain.number = len(document.chains) + 1
             links += len(chain.link_lines)
             document.chains.append(chain)
-    document.warnings += [(lines.line(at), message) for at, message in scope.warnings]
+    document.warnings += [(lines.line(at), message) for at, message in macros.warnings]
     return document
+
+
+class MacrosInScope:
+    """The document's macros that hold at each point, asked for in document order: the
+    global definitions met so far, with the local ones whose group is still open."""
+
+    def __init__(self, definitions, ends: list[int], length: int, latex: bool):
+        # A definition that ends before it starts (-1) holds nowhere.
+        self.pending = [
+            (item, end) for item, end in zip(definitions, ends, strict=True)
+        ]
+        self.pending = [(item, end) for item, end in self.pending if end > item.start]
+        self.pending.reverse()  # popped from the end, in document order
+        self.length = length
+        self.scope = Scope(latex)
+        self.active: list[tuple] = []  # local definitions, with where they end
+        self.warnings = self.scope.warnings
+
+    def at(self, position: int) -> dict[str, Macro]:
+        while self.pending and self.pending[-1][0].start < position:
+            item, end = self.pending.pop()
+            if end >= self.length:
+                self.scope.define(item)
+            else:
+                self.active.append((item, end))
+        self.active = [(item, end) for item, end in self.active if end > position]
+        if not self.active:
+            return self.scope.macros
+        overlay = self.scope.copy()
+        for item, _ in self.active:
+            overlay.define(item)
+        return overlay.macros
+
+
+def inline_math(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) of each inline formula ($...$ or \\(...\\)) outside the displays,
+    each within one paragraph."""
+    outside = blank_spans(text, spans)
+    return [(match.start(), match.end()) for match in INLINE_MATH.finditer(outside)]
 
 
 def no_chain_warning(content: str, macros, definitions, start: int) -> str | None:
@@ -281,6 +330,22 @@ def blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
+def blank_html_comments(text: str, document: Document) -> str:
+    """Markdown text with its HTML comments replaced by spaces. An unclosed one at the
+    start of a line hides the rest of the text, as CommonMark reads it, with a warning
+    if display math is in it; elsewhere an unclosed '<!--' is text."""
+    for match in HTML_COMMENT.finditer(text):
+        comment = match.group(0)
+        if not comment.endswith("-->") and DISPLAY_OPENER.search(comment):
+            line = text.count("\n", 0, match.start()) + 1
+            message = (
+                "the HTML comment <!-- is never closed, so the rest of the document is "
+                "a comment and its display math is not checked"
+            )
+            document.warnings.append((line, message))
+    return blank_matches(HTML_COMMENT, text)
+
+
 def blank_matches(pattern: re.Pattern, text: str) -> str:
     """The text with every match of the pattern replaced by spaces, but its line ends
     kept, so that line numbers do not change."""
@@ -400,6 +465,34 @@ class MarkdownCode:
             self.list_indent = item.end("marker") + (spaces if 0 < spaces <= 4 else 1)
         elif self.list_indent is not None and was_blank and indent < self.list_indent:
             self.list_indent = None  # a paragraph after the list
+
+
+def blank_latex_non_math(text: str) -> str:
+    """LaTeX source with its comments, verbatim text and \\iffalse blocks replaced by
+    spaces (a comment's leading row ends kept), line ends kept."""
+    pieces, position, commentless = [], 0, None
+    while (match := NOT_MATH.search(text, position)) is not None:
+        start, end = match.start(), match.end()
+        if match.group("comment") is not None:
+            start = match.start("comment")
+        elif match.group("iffalse"):
+            commentless = commentless or blank_comments(text)
+            end = conditional_end(commentless, end)
+        pieces += [text[position:start], re.sub(r"[^\n]", " ", text[start:end])]
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def conditional_end(text: str, position: int) -> int:
+    """Where the \\fi that closes an \\if... opened before ``position`` ends, nested
+    conditionals counted; the end of the text if none does."""
+    depth = 1
+    for mark in CONDITIONAL.finditer(text, position):
+        depth += 1 if mark.group("open") else -1
+        if depth == 0:
+            return mark.end()
+    return len(text)
 
 
 def blank_comments(text: str) -> str:
@@ -553,7 +646,7 @@ def make_chain(part: list[Piece], content: str, base: int, lines: LineIndex):
         sides.append(Side(words, lines.line(base + offset)))
     link_lines = [lines.line(base + piece.start) for piece in equals]
     operators = [operator(content[piece.start : piece.end]) for piece in equals]
-    return Chain(0, sides, link_lines, operators=operators)
+    return Chain(0, sides, link_lines, operators=operators, start=base + part[0].start)
 
 
 def operator(sign: str) -> str:

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from derive.audit.lexer import (
     COMMANDS,
     GREEK,
-    MARKERS,
     MAX_SIDE_CHARACTERS,
     RELATIONS,
     ReadError,
@@ -33,20 +32,20 @@ DEFINITION = re.compile(
     r"\\(?P<command>renewcommand|providecommand|newcommand)\*?\s*"
     r"(?:\{\s*\\(?P<braced>[A-Za-z]+)\s*\}|\\(?P<bare>[A-Za-z]+))"
     r"\s*(?:\[\s*(?P<count>[1-9])\s*\])?\s*(?P<optional>\[[^\]]*\])?\s*"
-    r"|\\(?P<def>[egx]?def)\s*\\(?P<plain>[A-Za-z]+)(?P<parameters>[^{]*?)\s*(?=\{)"
+    r"|(?P<global>\\global\s*)?\\(?P<def>[egx]?def)\s*\\(?P<plain>[A-Za-z]+)"
+    r"(?P<parameters>[^{}\n]{0,40}?)(?=\{)"
     r"|\\(?P<operator>DeclareMathOperator)\*?\s*\{\s*\\(?P<operator_name>[A-Za-z]+)\s*\}\s*"
     r"|\\let\s*\\(?P<let>[A-Za-z]+)\s*=?\s*\\(?P<target>[A-Za-z]+)"
 )
 COMMAND = re.compile(r"\\([A-Za-z]+)")
 PARAMETER = re.compile(r"##|#([1-9])")
 BRACE = re.compile(r"\\.|[{}]", re.DOTALL)  # an escaped character is no brace
-ENVIRONMENT = re.compile(r"\\(?P<side>begin|end)\s*\{(?P<name>[^{}]*)\}")
 # Past this many rounds of expansion the macros are taken to call themselves forever.
 MAX_ROUNDS = 100
 # Commands LaTeX itself defines that a derivation may use: \providecommand leaves them
 # be, and \newcommand of one is an error.
 LATEX_COMMANDS = frozenset(
-    COMMANDS.keys() | MARKERS.keys() | RELATIONS.keys() | set(GREEK)
+    (COMMANDS.keys() - {"relu"}) | (RELATIONS.keys() - {"lt", "gt"}) | set(GREEK)
 ) | frozenset(
     "left right big Big bigg Bigg text textrm mbox mathrm mathit mathbf mathbb mathcal "
     "operatorname sum prod int lim min max sup inf sin cos tan sqrt hat bar tilde vec "
@@ -73,6 +72,7 @@ class Definition:
     name: str
     macro: Macro | None  # None for \let, whose meaning is its target's when it stands
     target: str = ""  # the command a \let copies
+    always_global: bool = False  # \gdef, \xdef, \global\def: global even in a group
 
 
 def find_definitions(text: str) -> list[Definition]:
@@ -102,11 +102,16 @@ def find_definitions(text: str) -> list[Definition]:
             macro = Macro(0, rf"\operatorname{{{body}}}")
         elif match.group("def"):
             name, command = match.group("plain"), "def"
-            parameters = match.group("parameters")
+            parameters = re.sub(r"\s", "", match.group("parameters"))
             if re.fullmatch(r"(?:#[1-9])*", parameters):
                 macro = Macro(len(parameters) // 2, body)
             else:
                 macro = Macro(0, None, "delimited parameters")
+            if match.group("global") or match.group("def") in ("gdef", "xdef"):
+                definitions.append(
+                    Definition(match.start(), end, command, name, macro, "", True)
+                )
+                continue
         else:
             name, command = (
                 match.group("braced") or match.group("bare"),
@@ -132,39 +137,61 @@ def matching_braces(text: str) -> dict[int, int]:
     return closing
 
 
-def local_definitions(
-    text: str, definitions: list[Definition], displays: list[tuple[int, int]]
-) -> set[int]:
-    """The starts of the LaTeX definitions that are local: inside a group, an
-    environment other than the document, or a display."""
-    opened, closed = [], []
-    for brace in BRACE.finditer(text):
-        if brace.group() == "{":
-            opened.append(brace.start())
-        elif brace.group() == "}":
-            closed.append(brace.start())
-    environments = []  # (offset, +1 or -1) for each \begin and \end but the document's
-    for mark in ENVIRONMENT.finditer(text):
-        if mark.group("name").strip() != "document":
-            step = 1 if mark.group("side") == "begin" else -1
-            environments.append((mark.start(), step))
-    starts = [offset for offset, _ in environments]
-    depths = []
-    depth = 0
-    for _, step in environments:
-        depth += step
-        depths.append(depth)
-    local = set()
-    for definition in definitions:
-        at = definition.start
-        # A \begin{x} or \end{x} puts its own braces around x; they close at once.
-        group = bisect.bisect_left(opened, at) - bisect.bisect_left(closed, at)
-        index = bisect.bisect_left(starts, at)
-        inside = depths[index - 1] if index else 0
-        in_display = any(start <= at < end for start, end in displays)
-        if group > 0 or inside > 0 or in_display:
-            local.add(at)
-    return local
+# What opens or closes a group in LaTeX, for where a definition's scope ends.
+GROUP_MARK = re.compile(
+    r"\\(?P<open>begingroup|bgroup)(?![A-Za-z])|\\(?P<close>endgroup|egroup)(?![A-Za-z])"
+    r"|\\(?P<side>begin|end)\s*\{(?P<name>[^{}]*)\}|\\.|(?P<brace>[{}])",
+    re.DOTALL,
+)
+
+
+def scope_ends(
+    text: str, definitions: list[Definition], regions: list[tuple[int, int]]
+) -> list[int]:
+    """Where each LaTeX definition stops holding: the end of the innermost group,
+    environment (but the document) or region (a display, inline math) around it, or
+    the end of the text for one outside them all or made global."""
+    opens = {}  # the start of each group, mapped to where it closes
+    stack = []
+    for mark in GROUP_MARK.finditer(text):
+        step = group_step(mark)
+        if step > 0:
+            stack.append(mark.start())
+        elif step < 0 and stack:
+            opens[stack.pop()] = mark.start()
+    ends, stack, pending = [], [], iter(definitions)
+    definition = next(pending, None)
+    starts = [start for start, _ in regions]
+    for mark in [*GROUP_MARK.finditer(text), None]:
+        at = len(text) if mark is None else mark.start()
+        while definition is not None and definition.start < at:
+            end = len(text)
+            if not definition.always_global:
+                if stack:
+                    end = opens.get(stack[-1], len(text))
+                index = bisect.bisect_right(starts, definition.start) - 1
+                if index >= 0 and definition.start < regions[index][1]:
+                    end = min(end, regions[index][1])
+            ends.append(end)
+            definition = next(pending, None)
+        if mark is not None:
+            step = group_step(mark)
+            if step > 0:
+                stack.append(mark.start())
+            elif step < 0 and stack:
+                stack.pop()
+    return ends
+
+
+def group_step(mark: re.Match) -> int:
+    """+1 for a mark that opens a group, -1 for one that closes it, 0 otherwise."""
+    if mark.group("open") or mark.group("brace") == "{":
+        return 1
+    if mark.group("close") or mark.group("brace") == "}":
+        return -1
+    if mark.group("side") and mark.group("name").strip() != "document":
+        return 1 if mark.group("side") == "begin" else -1
+    return 0
 
 
 class Scope:
@@ -192,6 +219,11 @@ class Scope:
             target = definition.target
             macro = self.macros.get(target, Macro(0, "\\" + target))
         self.macros = {**self.macros, name: macro}  # a new dict: earlier ones are kept
+
+    def copy(self) -> Scope:
+        scope = Scope(self.latex)
+        scope.macros, scope.warnings = self.macros, self.warnings
+        return scope
 
 
 def expand(side: str, macros: dict[str, Macro]) -> str:
