@@ -197,3 +197,40 @@ def test_a_derivation_written_with_macros_is_judged_as_written_out():
     assert wrong.message.endswith(
         r"in truth \pd{L}{a_1^{(2)}} = z_{1}^{(2)} - y_{1} (with labels summing to one)"
     )
+
+
+@pytest.mark.parametrize(
+    "local",
+    ["$\\renewcommand{\\yy}{y_2}$", "\\begingroup\\renewcommand{\\yy}{y_2}\\endgroup"],
+    ids=["inline-math", "begingroup"],
+)
+def test_more_latex_groups_keep_their_definitions(local):
+    text = "\\newcommand{\\yy}{y_1}\n" + local + "\n" + RIGHT
+    assert verdicts(text, latex=True) == ["verified"]
+
+
+def test_gdef_in_a_group_holds_after_it():
+    assert verdicts("{\\gdef\\yy{y_1}}\n" + RIGHT, latex=True) == ["verified"]
+    assert verdicts("{\\global\\def\\yy{y_1}}\n" + RIGHT, latex=True) == ["verified"]
+
+
+def test_a_definition_in_a_latex_display_holds_in_the_rest_of_it():
+    text = "\\[ \\def\\yy{y_1} \\frac{dL}{da_1^{(2)}} = z_1^{(2)} - \\yy \\]\n" + RIGHT
+    assert verdicts(text, latex=True) == ["verified", "unparsed"]
+
+
+def test_each_chain_of_a_display_takes_the_definitions_before_it():
+    text = (
+        "$$\\def\\g{-\\frac{y_1}{z_1^{(2)}}} \\frac{dL}{da_1^{(2)}} = \\g, \\qquad "
+        "\\def\\g{z_1^{(2)} - y_1} \\frac{dL}{da_2^{(2)}} = 0$$\n"
+    )
+    assert verdicts(text) == ["wrong", "wrong"]
+    used_before = "$$\\frac{dL}{da_1^{(2)}} = \\g \\def\\g{z_1^{(2)}-y_1}$$\n"
+    assert verdicts(used_before) == ["unparsed"]
+
+
+def test_defining_a_name_only_the_notation_knows_is_no_redefinition():
+    text = "\\newcommand{\\relu}{\\operatorname{relu}}\n\\[ z_1^{(1)} = \\relu(a_1^{(1)}) \\]\n"
+    document = audit_text(text, latex=True)
+    assert [link.verdict for link in document.links] == ["verified"]
+    assert document.warnings == []

@@ -629,7 +629,7 @@ def make_chain(part: list[Piece], content: str, base: int, lines: LineIndex):
     if not equals:
         return None
     groups = split_at(part, "eq")
-    sides = []
+    sides, offsets = [], []
     for index, group in enumerate(groups):
         words = " ".join(content[piece.start : piece.end] for piece in group)
         filled = [piece for piece in group if not blank(piece, content)]
@@ -644,9 +644,10 @@ def make_chain(part: list[Piece], content: str, base: int, lines: LineIndex):
         words = re.sub(r" ([,;])", r"\1", " ".join(words.split()))
         words = TRAILING_PUNCTUATION.sub("", words)
         sides.append(Side(words, lines.line(base + offset)))
+        offsets.append(base + offset)
     link_lines = [lines.line(base + piece.start) for piece in equals]
     operators = [operator(content[piece.start : piece.end]) for piece in equals]
-    return Chain(0, sides, link_lines, operators=operators, start=base + part[0].start)
+    return Chain(0, sides, link_lines, operators=operators, start=offsets[0])
 
 
 def operator(sign: str) -> str:
