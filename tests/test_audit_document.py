@@ -364,3 +364,27 @@ def test_latex_verbatim_text_is_not_read():
 def test_latex_text_that_is_not_math_hides_only_itself(hidden):
     text = "\\[ b = c \\]\n" + hidden + "\\[ d = e \\]\n"
     assert chain_texts(read_document(text, latex=True)) == [["b", "c"], ["d", "e"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A $$ in a code span is no display, so the fence after it is still code.
+        (
+            "Write math between `$$` signs:\n```latex\n$$a = 5$$\n```\n$$b = c$$\n",
+            [["b", "c"]],
+        ),
+        # Bold text and numbers are not list items: the indented line is code.
+        ("**Step 1.** Then:\n\n    $$a = 5$$\n\n$$b = c$$\n", [["b", "c"]]),
+        ("1.5 is a number.\n\n    $$a = 5$$\n\n$$b = c$$\n", [["b", "c"]]),
+        # A fence in a block quote.
+        ("> ```\n> $$a = 5$$\n> ```\n\n$$b = c$$\n", [["b", "c"]]),
+        # A fence in a list item ends with the item.
+        ("- one\n  ```\n  $$a = 5$$\n- two\n\n$$b = c$$\n", [["b", "c"]]),
+    ],
+    ids=["dollars-in-a-span", "bold", "number", "block-quote", "item-ends"],
+)
+def test_markdown_blocks_are_told_apart(text, expected):
+    document = read_document(text)
+    assert chain_texts(document) == expected
+    assert not any("never closed" in message for _, message in document.warnings)

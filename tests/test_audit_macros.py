@@ -234,3 +234,15 @@ def test_defining_a_name_only_the_notation_knows_is_no_redefinition():
     document = audit_text(text, latex=True)
     assert [link.verdict for link in document.links] == ["verified"]
     assert document.warnings == []
+
+
+def test_an_equals_sign_from_a_macro_beside_a_written_one_is_named():
+    text = (
+        "\\def\\rhs{= z_1^{(2)}}\n$$\\frac{dL}{da_2^{(2)}} = z_2^{(2)} - y_2 \\rhs$$\n"
+    )
+    (link,) = audit_text(text).links
+    assert link.verdict == "unparsed"
+    assert link.message.endswith(
+        "cannot be read: a macro in it stands for an '=', and the audit splits links "
+        "only at an '=' written out"
+    )

@@ -307,3 +307,23 @@ def test_a_wrong_jacobian_entry_is_given_its_true_value(tmp_path, claim, truth):
     (link,) = json.loads(audit_file(str(path), output_format="json")[0])["links"]
     assert link["verdict"] == "wrong"
     assert link["message"].endswith(f" = {truth}")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "latex"),
+    [
+        ("notes.md", "Prose naming `\\documentclass{article}`.\n", False),
+        ("notes.txt", "\\documentclass{article}\n", True),
+        ("notes.txt", "Prose naming \\documentclass inside a line.\n", False),
+        ("notes.tex", "No preamble here.\n", True),
+    ],
+    ids=["md-naming-it", "txt-with-preamble", "txt-naming-it", "tex"],
+)
+def test_the_kind_of_document_follows_its_suffix_then_its_preamble(
+    tmp_path, name, text, latex
+):
+    path = tmp_path / name
+    # 97% would start a comment in LaTeX and hide the wrong step after it.
+    path.write_text(text + "$$x_1 = x_1$$ Accuracy was 97%, $$x_2 = 5$$\n")
+    report = json.loads(audit_file(str(path), output_format="json")[0])
+    assert len(report["links"]) == (1 if latex else 2)

@@ -7,6 +7,7 @@ by default). Output: a verdict for every '=' link, as a text report or JSON.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -26,6 +27,8 @@ MAX_FILE_BYTES = 2_000_000
 TIME_BUDGET_SECONDS = 60.0
 FORMATS = ("text", "json")
 LATEX_SUFFIXES = (".tex", ".ltx", ".latex")
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown", ".qmd", ".rmd")
+DOCUMENT_CLASS = re.compile(r"^[ \t]*\\documentclass(?![A-Za-z])", re.MULTILINE)
 
 
 def audit_file(
@@ -44,7 +47,7 @@ def audit_file(
     text = read_text(Path(path))
     spec = load_spec(spec_path)
     source = "standard input" if path == "-" else str(path)
-    latex = Path(path).suffix.lower() in LATEX_SUFFIXES or "\\documentclass" in text
+    latex = is_latex(Path(path).suffix.lower(), text)
     audit = audit_text(text, spec, source=source, latex=latex)
     if not audit.displays:
         unclosed = [w for w in audit.warnings if w[1].endswith(NEVER_CLOSED)]
@@ -114,6 +117,16 @@ def read_bytes(path: Path) -> bytes:
             f"{MAX_FILE_BYTES / 1e6:.0f} MB"
         )
     return raw
+
+
+def is_latex(suffix: str, text: str) -> bool:
+    """Whether to read the text as LaTeX source: by its suffix, or, for one that names
+    neither kind (standard input, .txt), by a line that starts with \\documentclass."""
+    if suffix in LATEX_SUFFIXES:
+        return True
+    if suffix in MARKDOWN_SUFFIXES:
+        return False
+    return DOCUMENT_CLASS.search(text) is not None
 
 
 def audit_text(

@@ -62,7 +62,10 @@ NOT_MATH = re.compile(
 CONDITIONAL = re.compile(r"\\(?:(?P<open>if(?!f(?![A-Za-z]))[A-Za-z]*)|fi)(?![A-Za-z])")
 # A code fence: three or more backticks or tildes (lines are tab-expanded first).
 FENCE = re.compile(r" *(`{3,}|~{3,})")
-LIST_ITEM = re.compile(r" *(?P<marker>[-*+]|\d{1,9}[.)])(?P<spaces> *)(?=\S|$)")
+# A list item's marker, then spaces and its content, or nothing (an empty item).
+LIST_ITEM = re.compile(r" *(?P<marker>[-*+]|\d{1,9}[.)])(?:(?P<spaces> +)(?=\S)| *$)")
+# The markers of a block quote, taken off before a line is read for code.
+QUOTE = re.compile(r"^(?: {0,3}> ?)+")
 DISPLAY_OPENER = re.compile(r"\$\$|\\\[|\\begin\{")
 # What opens or closes a display, for telling code from a display's indented rows.
 DISPLAY_MARK = re.compile(
@@ -368,11 +371,13 @@ def blank_markdown_code(text: str, document: Document) -> str:
 
 class MarkdownCode:
     """Which lines of a Markdown text are code, decided line by line as CommonMark
-    does for the cases a derivation meets (no block quotes of code, no HTML blocks)."""
+    does for the cases a derivation meets (lists and block quotes one level deep, no
+    HTML blocks)."""
 
     def __init__(self, document: Document):
         self.document = document
-        self.fence: tuple[str, int, int] | None = None  # its character, length, line
+        # The open fence: its character, length, line and the indent of its list item.
+        self.fence: tuple[str, int, int, int] | None = None
         self.fence_hides_math = False
         self.indented_from: int | None = None  # the first line of an indented block
         self.indented_warned = False
@@ -381,10 +386,13 @@ class MarkdownCode:
         self.displays = {"dollars": False, "bracket": False, "side": 0}
 
     def is_code(self, number: int, line: str) -> bool:
-        expanded = line.expandtabs(4)
+        expanded = QUOTE.sub("", line.expandtabs(4))
         blank = not expanded.strip()
         was_blank, self.previous_blank = self.previous_blank, blank
         indent = len(expanded) - len(expanded.lstrip())
+        if self.fence is not None and not blank and indent < self.fence[3]:
+            self.fence = None  # its list item ended, and the fence with it
+            self.list_indent = None
         base = self.list_indent or 0
         if self.fence is not None:
             self.in_fence(expanded)
@@ -394,7 +402,7 @@ class MarkdownCode:
         if opener and "`" in expanded[opener.end() :] and opener.group(1)[0] == "`":
             opener = None  # a code span, such as ```x```, not a fence
         if opener and indent < base + 4 and not self.in_display():
-            self.fence = (opener.group(1)[0], len(opener.group(1)), number)
+            self.fence = (opener.group(1)[0], len(opener.group(1)), number, base)
             self.indented_from = None
             return True
         if self.indented_from is not None and not blank and indent < base + 4:
@@ -416,13 +424,13 @@ class MarkdownCode:
                 self.document.warnings.append((self.indented_from + 1, message))
                 self.indented_warned = True
             return True
-        self.follow_displays(line)
+        self.follow_displays(HTML_COMMENT.sub("", CODE_SPAN.sub("", expanded)))
         if not blank:
             self.follow_lists(expanded, indent, was_blank)
         return False
 
     def in_fence(self, expanded: str) -> None:
-        character, length, _ = self.fence
+        character, length, _, _ = self.fence
         closer = expanded.strip()
         indent = len(expanded) - len(expanded.lstrip())
         if (
@@ -436,7 +444,7 @@ class MarkdownCode:
 
     def finish(self, last: int) -> None:
         if self.fence is not None and self.fence_hides_math:
-            character, length, line = self.fence
+            character, length, line, _ = self.fence
             message = (
                 f"the code fence {character * length} is never closed, so the rest of "
                 "the document is code and its display math is not checked"
@@ -461,7 +469,7 @@ class MarkdownCode:
         if item is not None:
             # Content starts after the marker and its spaces, or one space after the
             # marker when more than four follow it (the rest is then indented code).
-            spaces = len(item.group("spaces"))
+            spaces = len(item.group("spaces") or "")
             self.list_indent = item.end("marker") + (spaces if 0 < spaces <= 4 else 1)
         elif self.list_indent is not None and was_blank and indent < self.list_indent:
             self.list_indent = None  # a paragraph after the list

@@ -162,7 +162,13 @@ def read_sides(chain: Chain) -> tuple[list, list[str | None]]:
     trees, errors = [], []
     for side in chain.sides:
         try:
-            trees.append(parse(expand(side.text, chain.macros)))
+            expanded = expand(side.text, chain.macros)
+            if "=" in expanded and "=" not in side.text:
+                raise ReadError(
+                    "a macro in it stands for an '=', and the audit splits links only "
+                    "at an '=' written out"
+                )
+            trees.append(parse(expanded))
             errors.append(None)
         except ReadError as error:
             trees.append(None)
