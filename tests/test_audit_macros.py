@@ -8,8 +8,9 @@ import re
 import pytest
 
 from derive.audit import audit_text
+from derive.audit.expansion import Macro, expand
 from derive.audit.lexer import MAX_SIDE_CHARACTERS, ReadError
-from derive.audit.macros import Macro, Scope, expand, find_definitions
+from derive.audit.macros import Scope, find_definitions
 
 DEFINITIONS = r"""
 \newcommand{\dz}{\Delta z}

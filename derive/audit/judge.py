@@ -18,9 +18,9 @@ import sympy as sp
 from derive.audit.build import build_side
 from derive.audit.definitions import definition_warnings
 from derive.audit.document import Chain
+from derive.audit.expansion import expand
 from derive.audit.grammar import parse
 from derive.audit.lexer import ReadError
-from derive.audit.macros import expand
 from derive.audit.meaning import Meaning
 from derive.audit.notation import Notation
 from derive.audit.numeric import draw_points

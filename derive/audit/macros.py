@@ -1,16 +1,15 @@
-"""Reading stage 0: the document's own macros, expanded in each side before it is read.
+"""Document stage, macros: the document's own definitions, and which hold where.
 
 A derivation may write \\dz for \\Delta z, or \\pd{L}{a} for \\frac{\\partial L}{\\partial a},
 after defining them with \\newcommand, \\renewcommand, \\providecommand, \\def, \\let or
-\\DeclareMathOperator. Each use is replaced by the definition's body, its #1, #2... by the
-arguments given, as TeX would, until no use is left.
+\\DeclareMathOperator; each chain gets the macros that hold where it starts.
 
-Which definitions hold where follows the document's kind. In LaTeX a definition holds
-from where it stands, if it stands outside every group, environment and display (one
-inside is local to it); \\newcommand of a name already defined is an error there, so the
-first definition is kept, and \\providecommand does nothing for a name already defined.
-In Markdown, read by MathJax, every definition outside code holds from where it stands,
-a later one replacing an earlier one.
+In LaTeX a definition holds from where it stands to the end of the innermost group,
+environment (but the document), display or inline formula around it (\\gdef and \\global
+to the end); \\newcommand of a name already defined is an error there, so the first
+definition is kept, and \\providecommand does nothing for a name already defined. In
+Markdown, as MathJax and Pandoc read it, a definition holds from where it stands to the
+end, a later one replacing an earlier one.
 """
 
 from __future__ import annotations
@@ -19,13 +18,13 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from derive.audit.expansion import Macro
 from derive.audit.lexer import (
     COMMANDS,
     GREEK,
-    MAX_SIDE_CHARACTERS,
     RELATIONS,
-    ReadError,
 )
+from derive.audit.source import blank_spans
 
 # The head of a definition, up to its body's opening brace (or, for \let, its target).
 DEFINITION = re.compile(
@@ -37,11 +36,12 @@ DEFINITION = re.compile(
     r"|\\(?P<operator>DeclareMathOperator)\*?\s*\{\s*\\(?P<operator_name>[A-Za-z]+)\s*\}\s*"
     r"|\\let\s*\\(?P<let>[A-Za-z]+)\s*=?\s*\\(?P<target>[A-Za-z]+)"
 )
-COMMAND = re.compile(r"\\([A-Za-z]+)")
-PARAMETER = re.compile(r"##|#([1-9])")
 BRACE = re.compile(r"\\.|[{}]", re.DOTALL)  # an escaped character is no brace
-# Past this many rounds of expansion the macros are taken to call themselves forever.
-MAX_ROUNDS = 100
+# An inline formula: $...$ (not $$) or \(...\), within one paragraph.
+INLINE_MATH = re.compile(
+    r"(?<![\\$])\$(?!\$)(?:\\.|[^$\\\n]|\n(?![ \t]*\n))+?(?<!\\)\$"
+    r"|\\\((?:\\[^)]|[^\\\n]|\n(?![ \t]*\n))*?\\\)"
+)
 # Commands LaTeX itself defines that a derivation may use: \providecommand leaves them
 # be, and \newcommand of one is an error.
 LATEX_COMMANDS = frozenset(
@@ -53,13 +53,6 @@ LATEX_COMMANDS = frozenset(
     "nonumber notag cdots ldots dots vdots ddots implies iff Rightarrow Leftrightarrow "
     "Longrightarrow mid top prime odot otimes oplus boldsymbol displaystyle".split()
 )
-
-
-@dataclass(frozen=True)
-class Macro:
-    arguments: int
-    body: str | None  # None for a form the audit does not expand
-    why: str = ""  # for body None: what form it is
 
 
 @dataclass(frozen=True)
@@ -226,123 +219,40 @@ class Scope:
         return scope
 
 
-def expand(side: str, macros: dict[str, Macro]) -> str:
-    """The side with every use of the macros replaced by what it stands for."""
-    if not macros:
-        return side
-    for _ in range(MAX_ROUNDS):
-        expanded, uses = expand_once(side, macros)
-        if not uses:
-            return side
-        if expanded == side:
-            raise ReadError("a macro of the document expands to itself without end")
-        if len(expanded) > MAX_SIDE_CHARACTERS:
-            raise too_long()
-        side = expanded
-    raise ReadError(
-        f"the document's macros expand without end, or nest more than {MAX_ROUNDS} deep"
-    )
+class MacrosInScope:
+    """The document's macros that hold at each point, asked for in document order: the
+    global definitions met so far, with the local ones whose group is still open."""
+
+    def __init__(self, definitions, ends: list[int], length: int, latex: bool):
+        # A definition that ends before it starts (-1) holds nowhere.
+        self.pending = [
+            (item, end) for item, end in zip(definitions, ends, strict=True)
+        ]
+        self.pending = [(item, end) for item, end in self.pending if end > item.start]
+        self.pending.reverse()  # popped from the end, in document order
+        self.length = length
+        self.scope = Scope(latex)
+        self.active: list[tuple] = []  # local definitions, with where they end
+        self.warnings = self.scope.warnings
+
+    def at(self, position: int) -> dict[str, Macro]:
+        while self.pending and self.pending[-1][0].start < position:
+            item, end = self.pending.pop()
+            if end >= self.length:
+                self.scope.define(item)
+            else:
+                self.active.append((item, end))
+        self.active = [(item, end) for item, end in self.active if end > position]
+        if not self.active:
+            return self.scope.macros
+        overlay = self.scope.copy()
+        for item, _ in self.active:
+            overlay.define(item)
+        return overlay.macros
 
 
-def expand_once(side: str, macros: dict[str, Macro]) -> tuple[str, int]:
-    """The side with each use of a macro expanded once, and how many uses there were."""
-    pieces, position, length, uses = [], 0, 0, 0
-    while (use := COMMAND.search(side, position)) is not None:
-        name = use.group(1)
-        macro = macros.get(name)
-        if macro is None:
-            pieces.append(side[position : use.end()])
-            length += use.end() - position
-            position = use.end()
-            continue
-        if macro.body is None:
-            raise ReadError(
-                f"the document defines \\{name} with {macro.why}, which the audit "
-                "does not expand"
-            )
-        arguments, after = [], use.end()
-        for number in range(1, macro.arguments + 1):
-            found = argument_at(side, after)
-            if found is None:
-                raise ReadError(
-                    f"the macro \\{name} takes {macro.arguments} arguments; "
-                    f"argument {number} is missing"
-                )
-            argument, after = found
-            arguments.append(argument)
-        # Checked before each piece is made, so that a hostile body cannot fill memory.
-        length += use.start() - position + substituted_length(macro.body, arguments)
-        if length > MAX_SIDE_CHARACTERS:
-            raise too_long()
-        body = substitute(macro.body, arguments)
-        # A control word's end must not run into a letter that follows it.
-        if re.search(r"\\[A-Za-z]+$", body) and side[after : after + 1].isalpha():
-            body += " "
-        pieces += [side[position : use.start()], body]
-        position = after
-        uses += 1
-    pieces.append(side[position:])
-    return "".join(pieces), uses
-
-
-def substituted_length(body: str, arguments: list[str]) -> int:
-    """How long the body is once its parameters are replaced, at most."""
-    longest = max((len(argument) for argument in arguments), default=0)
-    return len(body) + len(PARAMETER.findall(body)) * longest
-
-
-def too_long() -> ReadError:
-    return ReadError(
-        "the side is longer than the audit reads "
-        f"({MAX_SIDE_CHARACTERS} characters) once its macros are expanded"
-    )
-
-
-def argument_at(side: str, start: int) -> tuple[str, int] | None:
-    """One argument of a macro: a brace group's content, a command, or one character,
-    after any spaces."""
-    while start < len(side) and side[start].isspace():
-        start += 1
-    if start >= len(side) or side[start] == "}":
-        return None
-    if side[start] == "{":
-        return group_at(side, start)
-    command = COMMAND.match(side, start)
-    if command is not None:
-        return command.group(0), command.end()
-    return side[start], start + 1
-
-
-def group_at(text: str, start: int) -> tuple[str, int] | None:
-    """The content of the brace group that opens at ``start``, and the offset after
-    its closing brace; None if it never closes."""
-    depth, position = 0, start
-    while position < len(text):
-        character = text[position]
-        if character == "\\":
-            position += 2
-            continue
-        if character == "{":
-            depth += 1
-        elif character == "}":
-            depth -= 1
-            if depth == 0:
-                return text[start + 1 : position], position + 1
-        position += 1
-    return None
-
-
-def substitute(body: str, arguments: list[str]) -> str:
-    """The body with #n replaced by argument n and ## by #."""
-
-    def parameter(match: re.Match) -> str:
-        if match.group(1) is None:
-            return "#"
-        number = int(match.group(1))
-        if number > len(arguments):
-            raise ReadError(
-                f"a macro's body uses #{number} but it takes {len(arguments)} arguments"
-            )
-        return arguments[number - 1]
-
-    return PARAMETER.sub(parameter, body)
+def inline_math(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) of each inline formula ($...$ or \\(...\\)) outside the displays,
+    each within one paragraph."""
+    outside = blank_spans(text, spans)
+    return [(match.start(), match.end()) for match in INLINE_MATH.finditer(outside)]
