@@ -273,8 +273,8 @@ def test_markdown_indented_code_is_shown_as_code_with_a_warning():
     assert document.warnings == [
         (
             3,
-            "an indented code block (four spaces) holds display math, which is shown "
-            "as code and not checked",
+            "an indented code block (four spaces or more) holds display math, which "
+            "is shown as code and not checked",
         )
     ]
 
@@ -388,3 +388,42 @@ def test_markdown_blocks_are_told_apart(text, expected):
     document = read_document(text)
     assert chain_texts(document) == expected
     assert not any("never closed" in message for _, message in document.warnings)
+
+
+def test_an_iffalse_that_a_definition_stores_hides_nothing():
+    text = (
+        "\\[ a = b \\]\n\\let\\ifanswers\\iffalse % \\iftrue prints the answers\n"
+        "\\ifanswers\n\\[ c = d \\]\n\\fi\n\\[ e = f \\]\n"
+    )
+    document = read_document(text, latex=True)
+    assert chain_texts(document) == [["a", "b"], ["c", "d"], ["e", "f"]]
+
+
+def test_an_iffalse_without_fi_warns_that_it_hides_the_rest():
+    document = read_document("\\[ a = b \\]\n\\iffalse\n\\[ c = 5 \\]\n", latex=True)
+    assert chain_texts(document) == [["a", "b"]]
+    assert document.warnings == [
+        (
+            2,
+            "\\iffalse has no \\fi to end it, so the rest of the document is skipped "
+            "and its display math is not checked",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A quoted display over several lines: the quote markers are not math.
+        ("> $$\n> a\n> = b\n> $$\n", [["a", "b"]]),
+        # GitHub shows a ```math fence as display math.
+        ("```math\na = b\n```\n", [["a", "b"]]),
+        # MathJax leaves <pre> and <code> alone.
+        ("<pre>$$c = 5$$</pre> <code>$$d = 6$$</code>\n$$a = b$$\n", [["a", "b"]]),
+        # A code span may run over a line break.
+        ("A span `$$c = 5\n$$` here.\n$$a = b$$\n", [["a", "b"]]),
+    ],
+    ids=["block-quote", "math-fence", "pre-and-code", "span-over-lines"],
+)
+def test_markdown_math_and_code_as_renderers_show_them(text, expected):
+    assert chain_texts(read_document(text)) == expected

@@ -96,6 +96,8 @@ REWRITES = [
         " ",
     ),
     (re.compile(r"\\(?:label|tag)\{[^{}]*\}"), " "),
+    # \ensuremath{...} is its argument in math; \xspace, a space after a macro, nothing.
+    (re.compile(r"\\(?:ensuremath|xspace)(?![A-Za-z])"), " "),
     (re.compile(r"\\(?:mathrm|operatorname|text|mathit)\{\s*d\s*\}"), "d"),
     (re.compile(r"\\(?:mathrm|operatorname|text)\{\s*e\s*\}"), "e"),
     (re.compile(r"\\(?:mathrm|operatorname|text)\{\s*(?:relu|ReLU)\s*\}"), r"\\relu "),

@@ -10,11 +10,15 @@ from __future__ import annotations
 import re
 
 ENVIRONMENTS = "equation|align|gather|multline|eqnarray|displaymath|flalign|alignat"
-# A run of backticks, then text on the same line, then the same run (CommonMark's rule).
-CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]+?(?<!`)\1(?!`)")
+# A run of backticks, then text (across lines, but not a blank one), then the same run.
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(?:[^\n]|\n(?![ \t]*\n))+?(?<!`)\1(?!`)")
 
-# An HTML comment; one that never closes runs to the end only from a line's start.
-HTML_COMMENT = re.compile(r"<!--.*?-->|^ {0,3}<!--.*", re.DOTALL | re.MULTILINE)
+# An HTML comment (one that never closes runs to the end only from a line's start),
+# or HTML code, which MathJax leaves be: <pre>...</pre>, <code>...</code>.
+HTML_COMMENT = re.compile(
+    r"<!--.*?-->|^ {0,3}<!--.*|<(?P<tag>pre|code)(?:\s[^>]*)?>.*?</(?P=tag)\s*>",
+    re.DOTALL | re.MULTILINE | re.IGNORECASE,
+)
 
 # What in LaTeX source is not math to read, found in one pass so that the first to
 # start wins (a % before \iffalse makes it a comment): a % comment, text that LaTeX
@@ -29,6 +33,10 @@ NOT_MATH = re.compile(
     r"(?:\{[^}\n]*\}|(?P<mark>[^A-Za-z\s{\[])[^\n]*?(?P=mark))"
     r"|(?P<iffalse>\\iffalse(?![A-Za-z]))",
     re.DOTALL,
+)
+# A definition on the line before an \iffalse stores it rather than runs it.
+STORES = re.compile(
+    r"\\(?:let|[gex]?def|(?:renew|provide|new)command\*?)(?![A-Za-z])|\\newif(?![A-Za-z])"
 )
 # \if, \ifx, \ifdefined... open a conditional and \fi closes one; \iff is a relation.
 CONDITIONAL = re.compile(r"\\(?:(?P<open>if(?!f(?![A-Za-z]))[A-Za-z]*)|fi)(?![A-Za-z])")
@@ -53,7 +61,7 @@ def blank_non_math(text: str, latex: bool, warnings: list[tuple[int, str]]) -> s
     """The text with what is not math blanked: in LaTeX, % comments, verbatim text and
     \\iffalse blocks; in Markdown, code blocks, code spans and HTML comments."""
     if latex:
-        return blank_latex_non_math(text)
+        return blank_latex_non_math(text, warnings)
     text = blank_markdown_code(text, warnings)
     return blank_html_comments(blank_code_spans(text), warnings)
 
@@ -75,12 +83,14 @@ def blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def blank_html_comments(text: str, warnings: list[tuple[int, str]]) -> str:
-    """Markdown text with its HTML comments replaced by spaces. An unclosed one at the
-    start of a line hides the rest of the text, as CommonMark reads it, with a warning
-    if display math is in it; elsewhere an unclosed '<!--' is text."""
+    """Markdown text with its HTML comments, <pre> and <code> replaced by spaces. An
+    unclosed comment at the start of a line hides the rest of the text, as CommonMark
+    reads it, with a warning if display math is in it; elsewhere an unclosed '<!--' is
+    text."""
     for match in HTML_COMMENT.finditer(text):
         comment = match.group(0)
-        if not comment.endswith("-->") and DISPLAY_OPENER.search(comment):
+        unclosed = comment.lstrip().startswith("<!--") and not comment.endswith("-->")
+        if unclosed and DISPLAY_OPENER.search(comment):
             line = text.count("\n", 0, match.start()) + 1
             message = (
                 "the HTML comment <!-- is never closed, so the rest of the document is "
@@ -106,6 +116,10 @@ def blank_markdown_code(text: str, warnings: list[tuple[int, str]]) -> str:
     for number, line in enumerate(lines):
         if code.is_code(number, line):
             lines[number] = " " * len(line)
+        elif number in code.math_fences:  # ```math ... ``` is display math on GitHub
+            lines[number] = "$$".ljust(len(line))
+        else:  # a block quote's markers are not part of the math in it
+            lines[number] = QUOTE.sub(lambda match: " " * len(match.group()), line)
     code.finish(number)
     return "\n".join(lines)
 
@@ -117,9 +131,11 @@ class MarkdownCode:
 
     def __init__(self, warnings: list[tuple[int, str]]):
         self.warnings = warnings
-        # The open fence: its character, length, line and the indent of its list item.
-        self.fence: tuple[str, int, int, int] | None = None
+        # The open fence: its character, length, line, the indent of its list item, and
+        # whether it holds math (```math) rather than code.
+        self.fence: tuple[str, int, int, int, bool] | None = None
         self.fence_hides_math = False
+        self.math_fences: set[int] = set()  # lines that open or close a ```math fence
         self.indented_from: int | None = None  # the first line of an indented block
         self.indented_warned = False
         self.list_indent: int | None = None  # content column of the list item, if any
@@ -136,16 +152,23 @@ class MarkdownCode:
             self.list_indent = None
         base = self.list_indent or 0
         if self.fence is not None:
-            self.in_fence(expanded)
+            math = self.fence[4]
+            closed = self.in_fence(expanded)
             self.previous_blank = False
-            return True
+            if math and closed:
+                self.math_fences.add(number)
+            return not math
         opener = FENCE.match(expanded)
-        if opener and "`" in expanded[opener.end() :] and opener.group(1)[0] == "`":
+        info = expanded[opener.end() :].strip() if opener else ""
+        if opener and "`" in info and opener.group(1)[0] == "`":
             opener = None  # a code span, such as ```x```, not a fence
         if opener and indent < base + 4 and not self.in_display():
-            self.fence = (opener.group(1)[0], len(opener.group(1)), number, base)
+            math = info == "math"
+            self.fence = (opener.group(1)[0], len(opener.group(1)), number, base, math)
             self.indented_from = None
-            return True
+            if math:
+                self.math_fences.add(number)
+            return not math
         if self.indented_from is not None and not blank and indent < base + 4:
             self.indented_from = None
         elif (
@@ -159,8 +182,8 @@ class MarkdownCode:
         if self.indented_from is not None:
             if not self.indented_warned and DISPLAY_OPENER.search(line):
                 message = (
-                    "an indented code block (four spaces) holds display math, which "
-                    "is shown as code and not checked"
+                    "an indented code block (four spaces or more) holds display math, "
+                    "which is shown as code and not checked"
                 )
                 self.warnings.append((self.indented_from + 1, message))
                 self.indented_warned = True
@@ -170,8 +193,9 @@ class MarkdownCode:
             self.follow_lists(expanded, indent, was_blank)
         return False
 
-    def in_fence(self, expanded: str) -> None:
-        character, length, _, _ = self.fence
+    def in_fence(self, expanded: str) -> bool:
+        """Whether this line closes the open fence."""
+        character, length, _, _, math = self.fence
         closer = expanded.strip()
         indent = len(expanded) - len(expanded.lstrip())
         if (
@@ -180,12 +204,14 @@ class MarkdownCode:
             and closer == character * len(closer)
         ):
             self.fence = None
-        elif DISPLAY_OPENER.search(expanded):
+            return True
+        if not math and DISPLAY_OPENER.search(expanded):
             self.fence_hides_math = True
+        return False
 
     def finish(self, last: int) -> None:
         if self.fence is not None and self.fence_hides_math:
-            character, length, line, _ = self.fence
+            character, length, line, _, _ = self.fence
             message = (
                 f"the code fence {character * length} is never closed, so the rest of "
                 "the document is code and its display math is not checked"
@@ -216,17 +242,30 @@ class MarkdownCode:
             self.list_indent = None  # a paragraph after the list
 
 
-def blank_latex_non_math(text: str) -> str:
+def blank_latex_non_math(text: str, warnings: list[tuple[int, str]]) -> str:
     """LaTeX source with its comments, verbatim text and \\iffalse blocks replaced by
-    spaces (a comment's leading row ends kept), line ends kept."""
+    spaces (a comment's leading row ends kept), line ends kept. An \\iffalse that a
+    definition stores (\\let\\ifanswers\\iffalse) is not run, so it hides nothing."""
     pieces, position, commentless = [], 0, None
     while (match := NOT_MATH.search(text, position)) is not None:
         start, end = match.start(), match.end()
         if match.group("comment") is not None:
             start = match.start("comment")
         elif match.group("iffalse"):
+            line_start = text.rfind("\n", 0, start) + 1
+            if STORES.search(text, line_start, start):
+                pieces.append(text[position:end])
+                position = end
+                continue
             commentless = commentless or blank_comments(text)
             end = conditional_end(commentless, end)
+            if end == len(text) and DISPLAY_OPENER.search(text, start):
+                line = text.count("\n", 0, start) + 1
+                message = (
+                    "\\iffalse has no \\fi to end it, so the rest of the document is "
+                    "skipped and its display math is not checked"
+                )
+                warnings.append((line, message))
         pieces += [text[position:start], re.sub(r"[^\n]", " ", text[start:end])]
         position = end
     pieces.append(text[position:])
