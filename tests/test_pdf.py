@@ -232,3 +232,13 @@ def test_any_layer_order_gives_a_document_that_compiles(tmp_path, name):
     compiled = run_latexmk(tex_path)
     problems = overfull_boxes(compiled) + WARNING.findall(compiled.log)
     assert not problems, f"{name}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=[p.parent.name for p in DOCUMENTS])
+def test_source_lines_are_at_most_100_characters(path):
+    long = [
+        number
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if len(line) > 100
+    ]
+    assert long == []
