@@ -427,3 +427,8 @@ def test_an_iffalse_without_fi_warns_that_it_hides_the_rest():
 )
 def test_markdown_math_and_code_as_renderers_show_them(text, expected):
     assert chain_texts(read_document(text)) == expected
+
+
+def test_a_code_span_over_a_line_break_keeps_the_line_numbers():
+    document = read_document("A span `$$c = 5\n$$` here.\n$$a = b$$\n")
+    assert document.chains[0].link_lines == [3]

@@ -20,13 +20,15 @@ HTML_COMMENT = re.compile(
     re.DOTALL | re.MULTILINE | re.IGNORECASE,
 )
 
+# A % after an even number of backslashes opens a comment: '\\%' is a row end and one.
+COMMENT = re.compile(r"(?<!\\)(?P<rows>(?:\\\\)*)(?P<comment>%[^\n]*)")
 # What in LaTeX source is not math to read, found in one pass so that the first to
 # start wins (a % before \iffalse makes it a comment): a % comment, text that LaTeX
 # prints as it stands (verbatim environments, \verb|...|, \lstinline|...|,
 # \mintinline{lang}{...}), and \iffalse, whose end (nested \if...\fi) is found apart.
 NOT_MATH = re.compile(
-    r"(?<!\\)(?P<rows>(?:\\\\)*)(?P<comment>%[^\n]*)"
-    r"|\\begin\{(?P<name>(?:verbatim|Verbatim|BVerbatim|LVerbatim|lstlisting|minted"
+    COMMENT.pattern
+    + r"|\\begin\{(?P<name>(?:verbatim|Verbatim|BVerbatim|LVerbatim|lstlisting|minted"
     r"|comment|filecontents)\*?)\}.*?(?:\\end\{(?P=name)\}|\Z)"
     r"|\\verb\*?(?P<delimiter>[^A-Za-z*\s])[^\n]*?(?P=delimiter)"
     r"|\\(?:lstinline(?:\[[^\]\n]*\])?|mintinline(?:\[[^\]\n]*\])?\{[^{}\n]*\})"
@@ -53,9 +55,6 @@ DISPLAY_MARK = re.compile(
     rf"|\\(?P<side>begin|end)\{{(?:{ENVIRONMENTS})\*?\}}"
 )
 
-# A % after an even number of backslashes opens a comment: '\\%' is a row end and one.
-COMMENT = re.compile(r"(?<!\\)(?P<rows>(?:\\\\)*)(?P<comment>%[^\n]*)")
-
 
 def blank_non_math(text: str, latex: bool, warnings: list[tuple[int, str]]) -> str:
     """The text with what is not math blanked: in LaTeX, % comments, verbatim text and
@@ -69,11 +68,12 @@ def blank_non_math(text: str, latex: bool, warnings: list[tuple[int, str]]) -> s
 def blank_code_spans(text: str) -> str:
     """Markdown text with each inline code span (`...`, ``...``) replaced by spaces:
     math shown as code is an example, not a claim."""
-    return CODE_SPAN.sub(lambda match: " " * len(match.group(0)), text)
+    return blank_matches(CODE_SPAN, text)
 
 
 def blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
-    """The text with each (start, end) span replaced by spaces, line ends kept."""
+    """The text with each (start, end) span, in order, replaced by spaces but its line
+    ends kept, so that line numbers do not change."""
     pieces, position = [], 0
     for start, end in spans:
         pieces += [text[position:start], re.sub(r"[^\n]", " ", text[start:end])]
@@ -101,9 +101,8 @@ def blank_html_comments(text: str, warnings: list[tuple[int, str]]) -> str:
 
 
 def blank_matches(pattern: re.Pattern, text: str) -> str:
-    """The text with every match of the pattern replaced by spaces, but its line ends
-    kept, so that line numbers do not change."""
-    return pattern.sub(lambda match: re.sub(r"[^\n]", " ", match.group(0)), text)
+    """The text with every match of the pattern blanked as by blank_spans."""
+    return blank_spans(text, [match.span() for match in pattern.finditer(text)])
 
 
 def blank_markdown_code(text: str, warnings: list[tuple[int, str]]) -> str:
@@ -246,7 +245,7 @@ def blank_latex_non_math(text: str, warnings: list[tuple[int, str]]) -> str:
     """LaTeX source with its comments, verbatim text and \\iffalse blocks replaced by
     spaces (a comment's leading row ends kept), line ends kept. An \\iffalse that a
     definition stores (\\let\\ifanswers\\iffalse) is not run, so it hides nothing."""
-    pieces, position, commentless = [], 0, None
+    spans, position, commentless = [], 0, None
     while (match := NOT_MATH.search(text, position)) is not None:
         start, end = match.start(), match.end()
         if match.group("comment") is not None:
@@ -254,7 +253,6 @@ def blank_latex_non_math(text: str, warnings: list[tuple[int, str]]) -> str:
         elif match.group("iffalse"):
             line_start = text.rfind("\n", 0, start) + 1
             if STORES.search(text, line_start, start):
-                pieces.append(text[position:end])
                 position = end
                 continue
             commentless = commentless or blank_comments(text)
@@ -266,10 +264,9 @@ def blank_latex_non_math(text: str, warnings: list[tuple[int, str]]) -> str:
                     "skipped and its display math is not checked"
                 )
                 warnings.append((line, message))
-        pieces += [text[position:start], re.sub(r"[^\n]", " ", text[start:end])]
+        spans.append((start, end))
         position = end
-    pieces.append(text[position:])
-    return "".join(pieces)
+    return blank_spans(text, spans)
 
 
 def conditional_end(text: str, position: int) -> int:
