@@ -13,6 +13,7 @@ from derive.audit.lexer import MAX_SIDE_CHARACTERS, ReadError
 
 COMMAND = re.compile(r"\\([A-Za-z]+)")
 PARAMETER = re.compile(r"##|#([1-9])")
+BRACE = re.compile(r"\\.|[{}]", re.DOTALL)  # an escaped character is no brace
 # Past this many rounds of expansion the macros are taken to call themselves forever.
 MAX_ROUNDS = 100
 
@@ -114,20 +115,19 @@ def argument_at(side: str, start: int) -> tuple[str, int] | None:
 def group_at(text: str, start: int) -> tuple[str, int] | None:
     """The content of the brace group that opens at ``start``, and the offset after
     its closing brace; None if it never closes."""
-    depth, position = 0, start
-    while position < len(text):
-        character = text[position]
-        if character == "\\":
-            position += 2
-            continue
-        if character == "{":
-            depth += 1
-        elif character == "}":
-            depth -= 1
-            if depth == 0:
-                return text[start + 1 : position], position + 1
-        position += 1
-    return None
+    close = matching_braces(text).get(start)
+    return None if close is None else (text[start + 1 : close], close + 1)
+
+
+def matching_braces(text: str) -> dict[int, int]:
+    """The offset of each opening brace that closes, mapped to its closing brace's."""
+    closing, open_braces = {}, []
+    for brace in BRACE.finditer(text):
+        if brace.group() == "{":
+            open_braces.append(brace.start())
+        elif brace.group() == "}" and open_braces:
+            closing[open_braces.pop()] = brace.start()
+    return closing
 
 
 def substitute(body: str, arguments: list[str]) -> str:

@@ -18,7 +18,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from derive.audit.expansion import Macro
+from derive.audit.expansion import Macro, matching_braces
 from derive.audit.lexer import (
     COMMANDS,
     GREEK,
@@ -36,7 +36,6 @@ DEFINITION = re.compile(
     r"|\\(?P<operator>DeclareMathOperator)\*?\s*\{\s*\\(?P<operator_name>[A-Za-z]+)\s*\}\s*"
     r"|\\let\s*\\(?P<let>[A-Za-z]+)\s*=?\s*\\(?P<target>[A-Za-z]+)"
 )
-BRACE = re.compile(r"\\.|[{}]", re.DOTALL)  # an escaped character is no brace
 # An inline formula: $...$ (not $$) or \(...\), within one paragraph.
 INLINE_MATH = re.compile(
     r"(?<![\\$])\$(?!\$)(?:\\.|[^$\\\n]|\n(?![ \t]*\n))+?(?<!\\)\$"
@@ -117,17 +116,6 @@ def find_definitions(text: str) -> list[Definition]:
                 macro = Macro(count, body)
         definitions.append(Definition(match.start(), end, command, name, macro))
     return definitions
-
-
-def matching_braces(text: str) -> dict[int, int]:
-    """The offset of each opening brace that closes, mapped to its closing brace's."""
-    closing, open_braces = {}, []
-    for brace in BRACE.finditer(text):
-        if brace.group() == "{":
-            open_braces.append(brace.start())
-        elif brace.group() == "}" and open_braces:
-            closing[open_braces.pop()] = brace.start()
-    return closing
 
 
 # What opens or closes a group in LaTeX, for where a definition's scope ends.
